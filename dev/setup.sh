@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Set up everything relances_auto needs for development, tests and the demo:
+# Debian packages (PostgreSQL, Chromium, wkhtmltopdf, build headers), a .venv
+# with Odoo 18's Python requirements read from $ODOO_PATH, and the dev tools.
+# Safe and fast to run again: every step checks what is already there.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ODOO_PATH="${ODOO_PATH:-/opt/odoo18}"
+PYTHON="${PYTHON:-python3}"
+VENV="$ROOT/.venv"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf '\033[1;31mERROR: %s\033[0m\n' "$*" >&2; exit 2; }
+
+# 1. Debian packages ---------------------------------------------------------
+DEB_PACKAGES=(
+    postgresql postgresql-client          # the test and demo clusters
+    chromium                              # browser tours (HttpCase.start_tour)
+    wkhtmltopdf fonts-dejavu-core         # Odoo's PDF reports
+    build-essential python3-dev python3-venv
+    libpq-dev libldap2-dev libsasl2-dev   # psycopg2 and python-ldap build from source
+    libxml2-dev libxslt1-dev libjpeg-dev zlib1g-dev libffi-dev
+)
+missing=()
+for pkg in "${DEB_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+if ((${#missing[@]})); then
+    say "Installing Debian packages: ${missing[*]}"
+    SUDO=""
+    [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    say "Debian packages: all present"
+fi
+
+# 2. Virtualenv with the dev tools (enough for the Odoo-free tests) ----------
+"$PYTHON" -c 'import sys; assert (3, 10) <= sys.version_info[:2] <= (3, 12), sys.version' \
+    || die "Odoo 18 needs Python 3.10 to 3.12; set PYTHON to such an interpreter."
+if [[ ! -x "$VENV/bin/python" ]]; then
+    say "Creating $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+
+# Some of Odoo's pinned sdists still import pkg_resources in their setup.py,
+# which setuptools >= 81 no longer ships: cap it, for the build environments too.
+CONSTRAINTS="$VENV/relances-constraints.txt"
+echo "setuptools<81" > "$CONSTRAINTS"
+export PIP_CONSTRAINT="$CONSTRAINTS"
+
+install_once() {  # install_once NAME REQUIREMENTS_FILE: skip when unchanged
+    local name="$1" req="$2" stamp="$VENV/.installed-$1"
+    local sum
+    sum="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$sum" ]]; then
+        say "Python packages ($name): up to date"
+        return
+    fi
+    say "Installing Python packages ($name)"
+    "${PIP[@]}" install -q -r "$req"
+    echo "$sum" > "$stamp"
+}
+install_once dev "$ROOT/requirements-dev.txt"
+
+# 3. Odoo 18 ----------------------------------------------------------------
+if [[ ! -f "$ODOO_PATH/odoo-bin" || ! -f "$ODOO_PATH/odoo/release.py" ]]; then
+    cat >&2 <<MSG
+
+No Odoo 18 source tree at ODOO_PATH=$ODOO_PATH.
+Get one, then run this command again:
+  - where GitHub is reachable:
+      git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo.git /opt/odoo18
+    (or: $VENV/bin/pip install https://github.com/odoo/odoo/archive/refs/heads/18.0.zip,
+     and point ODOO_PATH at the unpacked tree)
+  - or point ODOO_PATH at an existing Odoo 18.0 tree (the folder holding odoo-bin):
+      ODOO_PATH=/path/to/odoo $0
+Only Community addons are needed; keep Enterprise ones out of it.
+The Odoo-free tests can already run: dev/test.sh
+
+MSG
+    exit 3
+fi
+grep -q "version_info = (18, 0" "$ODOO_PATH/odoo/release.py" \
+    || die "$ODOO_PATH is not an Odoo 18.0 tree (see odoo/release.py)."
+
+# Odoo's requirements, with the pins that no longer install on Python 3.11
+# replaced by the nearest release that does (cbor2 5.4.2 has no 3.11 build).
+REQ="$VENV/odoo-requirements.txt"
+sed -e "s/^cbor2==5\.4\.2\b/cbor2==5.6.2/" "$ODOO_PATH/requirements.txt" > "$REQ"
+install_once odoo "$REQ"
+
+# Make `import odoo` work in the venv without installing Odoo's code into it.
+SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+echo "$ODOO_PATH" > "$SITE/odoo18-path.pth"
+"$VENV/bin/python" -c 'import odoo.release as r; print("Odoo", r.version, "from", r.__file__)'
+
+say "Set-up done. Next: dev/test.sh (tests) or dev/demo.sh (demo server)."

@@ -1,0 +1,25 @@
+{
+    "name": "Automatic Payment Reminders",
+    "summary": "Remind customers of unpaid invoices, by hand or every morning, "
+    "with a simulation digest before anything is sent",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "author": "relances_auto",
+    "license": "LGPL-3",
+    "depends": ["account"],
+    "data": [
+        "security/relances_auto_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_template_data.xml",
+        "data/relance_program_data.xml",
+        "views/relance_program_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/res_partner_views.xml",
+        "views/relances_auto_menus.xml",
+    ],
+    "demo": [
+        "demo/relances_auto_demo.xml",
+    ],
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,165 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
+
+MAX_STAGES = 3
+
+
+class RelanceProgram(models.Model):
+    _name = "relance.program"
+    _description = "Reminder Program"
+    _order = "company_id, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    mode = fields.Selection(
+        [("manual", "Manual"), ("auto", "Automatic")],
+        required=True,
+        default="manual",
+        help="Manual: reminders are only sent by hand from the invoice.\n"
+        "Automatic: the daily job sends the reminder due to each customer.",
+    )
+    stage_ids = fields.One2many("relance.stage", "program_id", string="Stages", copy=True)
+    stage_count = fields.Integer(compute="_compute_stage_count")
+    next_stage_level = fields.Integer(compute="_compute_stage_count")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        programs = super(RelanceProgram, self.with_context(relance_defer_program_check=True)).create(
+            vals_list
+        )
+        return programs.with_env(self.env)
+
+    def write(self, vals):
+        return super(RelanceProgram, self.with_context(relance_defer_program_check=True)).write(vals)
+
+    @api.model
+    def _default_program_texts(self):
+        """Name and stage subjects of the default program, in the env's language."""
+        _ = self.env._
+        return {
+            "name": _("Standard reminders"),
+            "subjects": {
+                1: _("Reminder: invoice #REF# is overdue"),
+                2: _("Second reminder: invoice #REF# is still unpaid"),
+                3: _("Formal notice: invoice #REF# remains unpaid"),
+            },
+        }
+
+    @api.model
+    def _create_default_program(self, company):
+        """A manual program with 3 stages (J+7, J+15, J+30), usable at once:
+        nothing is sent until an administrator switches it to automatic."""
+        Program = self.sudo().with_context(lang="en_US")
+        texts = Program._default_program_texts()
+        program = Program.create(
+            {
+                "name": texts["name"],
+                "company_id": company.id,
+                "mode": "manual",
+                "stage_ids": [
+                    Command.create(
+                        {
+                            "level": level,
+                            "delay_days": delay,
+                            "subject": texts["subjects"][level],
+                            "mail_template_id": self.env["relance.stage"]._default_template_for_level(level).id,
+                        }
+                    )
+                    for level, delay in ((1, 7), (2, 15), (3, 30))
+                ],
+            }
+        )
+        for lang, __ in self.env["res.lang"].get_installed():
+            if lang == "en_US":
+                continue
+            translated = Program.with_context(lang=lang)._default_program_texts()
+            program.update_field_translations("name", {lang: translated["name"]})
+            for stage in program.stage_ids:
+                stage.update_field_translations("subject", {lang: translated["subjects"][stage.level]})
+        return program
+
+    @api.model
+    def _install_default_programs(self):
+        """Give every company without a global program the default one."""
+        for company in self.env["res.company"].sudo().search([("relance_program_id", "=", False)]):
+            company.relance_program_id = self._create_default_program(company)
+
+    @api.depends("stage_ids")
+    def _compute_stage_count(self):
+        for program in self:
+            program.stage_count = len(program.stage_ids)
+            program.next_stage_level = min(max(program.stage_ids.mapped("level") or [0]) + 1, MAX_STAGES)
+
+    @api.constrains("stage_ids", "name", "mode", "active")
+    def _check_stage_ids(self):
+        for program in self:
+            stages = program.stage_ids
+            if not stages:
+                raise ValidationError(
+                    self.env._(
+                        "The reminder program “%(program)s” needs at least one stage.",
+                        program=program.display_name,
+                    )
+                )
+            if len(stages) > MAX_STAGES:
+                raise ValidationError(
+                    self.env._(
+                        "The reminder program “%(program)s” has %(count)s stages: "
+                        "a program has at most %(max)s stages.",
+                        program=program.display_name,
+                        count=len(stages),
+                        max=MAX_STAGES,
+                    )
+                )
+            levels = stages.mapped("level")
+            if len(set(levels)) != len(levels):
+                raise ValidationError(
+                    self.env._(
+                        "The reminder program “%(program)s” has two stages of the same level: "
+                        "give each stage its own level.",
+                        program=program.display_name,
+                    )
+                )
+            previous = None
+            for stage in stages.sorted("level"):
+                if previous and stage.delay_days <= previous.delay_days:
+                    raise ValidationError(
+                        self.env._(
+                            "In the reminder program “%(program)s”, level %(level)s is sent at "
+                            "J+%(delay)s, which is not after level %(prev_level)s (J+%(prev_delay)s): "
+                            "delays must increase with the level.",
+                            program=program.display_name,
+                            level=stage.level,
+                            delay=stage.delay_days,
+                            prev_level=previous.level,
+                            prev_delay=previous.delay_days,
+                        )
+                    )
+                previous = stage
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_global_program(self):
+        used = self.env["res.company"].sudo().search([("relance_program_id", "in", self.ids)])
+        if used:
+            raise ValidationError(
+                self.env._(
+                    "The reminder program “%(program)s” is the global program of %(company)s: "
+                    "choose another global program in Settings first, or archive it.",
+                    program=used[0].relance_program_id.display_name,
+                    company=used[0].display_name,
+                )
+            )
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        if "name" not in (default or {}):
+            for program, vals in zip(self, vals_list, strict=True):
+                vals["name"] = self.env._("%s (copy)", program.name)
+        return vals_list

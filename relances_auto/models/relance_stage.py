@@ -1,0 +1,138 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .relance_program import MAX_STAGES
+
+
+class RelanceStage(models.Model):
+    _name = "relance.stage"
+    _description = "Reminder Stage"
+    _order = "program_id, level, id"
+    _check_company_auto = True
+
+    program_id = fields.Many2one(
+        "relance.program",
+        string="Program",
+        required=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(related="program_id.company_id", store=True, index=True)
+    level = fields.Integer(
+        required=True,
+        default=lambda self: self._default_level(),
+        help="1 for the first reminder, up to 3.",
+    )
+    delay_days = fields.Integer(
+        string="Days After Due Date",
+        required=True,
+        default=0,
+        help="J+X: the reminder is due this many days after the invoice's due date.",
+    )
+    subject = fields.Char(
+        required=True,
+        translate=True,
+        help="Subject of the reminder mail; #REF# is replaced by the invoice number "
+        "(by the list of numbers when one mail covers several invoices).",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Mail Template",
+        required=True,
+        domain=[("model", "=", "account.move")],
+        default=lambda self: self._default_mail_template(),
+        help="The message of the reminder, with the invoice's merge fields.",
+    )
+
+    _sql_constraints = [
+        (
+            "delay_days_positive",
+            "CHECK(delay_days >= 0)",
+            "The delay of a reminder stage (J+X) cannot be negative.",
+        ),
+        (
+            "level_range",
+            f"CHECK(level >= 1 AND level <= {MAX_STAGES})",
+            "The level of a reminder stage is 1, 2 or 3.",
+        ),
+    ]
+
+    def _default_level(self):
+        return 1
+
+    def _default_mail_template(self):
+        return self._default_template_for_level(self.env.context.get("default_level") or 1)
+
+    def _default_template_for_level(self, level):
+        return self.env.ref(f"relances_auto.mail_template_relance_level_{level}", raise_if_not_found=False)
+
+    @api.constrains("level", "delay_days", "subject", "mail_template_id")
+    def _check_values(self):
+        for stage in self:
+            if not 1 <= stage.level <= MAX_STAGES:
+                raise ValidationError(
+                    self.env._("The level of a reminder stage is 1, 2 or 3, not %s.", stage.level)
+                )
+            if stage.delay_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Level %(level)s: the delay (J+X) cannot be negative (%(delay)s days).",
+                        level=stage.level,
+                        delay=stage.delay_days,
+                    )
+                )
+            if not (stage.subject or "").strip():
+                raise ValidationError(
+                    self.env._("Level %s: enter the subject of the reminder mail.", stage.level)
+                )
+            if stage.mail_template_id.model != "account.move":
+                raise ValidationError(
+                    self.env._(
+                        "Level %(level)s: the mail template “%(template)s” is not a template of invoices.",
+                        level=stage.level,
+                        template=stage.mail_template_id.display_name,
+                    )
+                )
+
+    @api.onchange("level")
+    def _onchange_level(self):
+        defaults = self.env["mail.template"].browse(
+            [t.id for lvl in range(1, MAX_STAGES + 1) if (t := self._default_template_for_level(lvl))]
+        )
+        if self.level and (not self.mail_template_id or self.mail_template_id in defaults):
+            self.mail_template_id = self._default_template_for_level(self.level) or self.mail_template_id
+
+    # The program-wide rules (1 to 3 stages, delays increasing with the level)
+    # are checked once the whole change is saved: when stages are edited through
+    # their program, the program's own constraint does it after all its lines.
+    def _check_programs(self, programs):
+        if not self.env.context.get("relance_defer_program_check"):
+            programs.exists()._check_stage_ids()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        stages = super().create(vals_list)
+        self._check_programs(stages.program_id)
+        return stages
+
+    def write(self, vals):
+        programs = self.program_id
+        result = super().write(vals)
+        self._check_programs(programs | self.program_id)
+        return result
+
+    def unlink(self):
+        programs = self.program_id
+        result = super().unlink()
+        self._check_programs(programs)
+        return result
+
+    @api.depends("program_id", "level", "delay_days")
+    def _compute_display_name(self):
+        for stage in self:
+            stage.display_name = self.env._(
+                "%(program)s – level %(level)s (J+%(delay)s)",
+                program=stage.program_id.name or "",
+                level=stage.level,
+                delay=stage.delay_days,
+            )

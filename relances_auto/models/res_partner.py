@@ -1,0 +1,73 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Company-dependent, as Odoo does for payment terms: each company decides
+    # how it reminds a customer. Read on the commercial partner.
+    relance_policy = fields.Selection(
+        [
+            ("global", "Global program"),
+            ("custom", "Custom program"),
+            ("none", "No automatic reminders"),
+        ],
+        string="Reminder Policy",
+        company_dependent=True,
+        help="Global program: the company's program from Settings.\n"
+        "Custom program: the program chosen here.\n"
+        "No automatic reminders: reminders are only sent by hand from the invoice.",
+    )
+    relance_program_id = fields.Many2one(
+        "relance.program",
+        string="Reminder Program",
+        company_dependent=True,
+        domain="[('company_id', '=', current_company_id)]",
+        help="The reminder program of this customer when its policy is “Custom program”.",
+    )
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + ["relance_policy", "relance_program_id"]
+
+    @api.constrains("relance_policy", "relance_program_id")
+    def _check_relance_policy(self):
+        company = self.env.company
+        for partner in self:
+            program = partner.relance_program_id
+            if partner.relance_policy == "custom" and not program:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s follows a custom reminder program: choose the program.",
+                        partner=partner.display_name,
+                    )
+                )
+            if program and program.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The reminder program “%(program)s” belongs to %(other)s, not to %(company)s: "
+                        "choose a program of %(company)s for %(partner)s.",
+                        program=program.display_name,
+                        other=program.company_id.display_name,
+                        company=company.display_name,
+                        partner=partner.display_name,
+                    )
+                )
+
+    @api.onchange("relance_policy")
+    def _onchange_relance_policy(self):
+        if self.relance_policy != "custom":
+            self.relance_program_id = False
+
+    def _get_relance_program(self, company=None):
+        """The program that reminds this customer in ``company`` (None if none)."""
+        self.ensure_one()
+        company = company or self.env.company
+        partner = self.commercial_partner_id.with_company(company)
+        policy = partner.relance_policy or "global"
+        if policy == "none":
+            return self.env["relance.program"]
+        if policy == "custom":
+            return partner.relance_program_id
+        return company.relance_program_id
