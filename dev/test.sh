@@ -49,7 +49,9 @@ else
 fi
 
 say "Running the tests"
+paths=(relances_auto/tests)
+compgen -G "tests/test_*.py" >/dev/null && paths+=(tests)   # Odoo-free unit tests
 exec "$VENV/bin/python" -m pytest -p no:cacheprovider \
     --odoo-config="$ODOO_CONF" --odoo-database="$DB" --odoo-http \
     --odoo-log-level="${ODOO_LOG_LEVEL:-warn}" \
-    relances_auto/tests tests "$@"
+    "${paths[@]}" "$@"

@@ -44,19 +44,6 @@ class RelanceStage(models.Model):
         help="The message of the reminder, with the invoice's merge fields.",
     )
 
-    _sql_constraints = [
-        (
-            "delay_days_positive",
-            "CHECK(delay_days >= 0)",
-            "The delay of a reminder stage (J+X) cannot be negative.",
-        ),
-        (
-            "level_range",
-            f"CHECK(level >= 1 AND level <= {MAX_STAGES})",
-            "The level of a reminder stage is 1, 2 or 3.",
-        ),
-    ]
-
     def _default_level(self):
         return 1
 

@@ -1,0 +1,3 @@
+from . import test_relance_program
+from . import test_res_partner
+from . import test_res_config_settings
