@@ -1,9 +1,65 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize
+
+from .. import planner as core
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    relance_excluded = fields.Boolean(
+        string="Excluded from Automatic Reminders",
+        copy=False,
+        tracking=True,
+        help="The daily job never reminds this invoice (e.g. disputed); "
+        "it can still be reminded by hand.",
+    )
+    relance_auto_enabled = fields.Boolean(
+        string="Automatic Reminders",
+        compute="_compute_relance_auto_enabled",
+        inverse="_inverse_relance_auto_enabled",
+        search="_search_relance_auto_enabled",
+        help="Whether the daily job may remind this invoice.",
+    )
+    relance_log_ids = fields.One2many("relance.log", "move_id", string="Reminders")
+    relance_last_level = fields.Integer(
+        string="Last Reminder Level",
+        compute="_compute_relance_summary",
+        store=True,
+        help="Highest level sent automatically or by hand (tests never count).",
+    )
+    relance_last_date = fields.Date(
+        string="Last Reminder Date",
+        compute="_compute_relance_summary",
+        store=True,
+    )
+    relance_count = fields.Integer(
+        string="Reminders Sent",
+        compute="_compute_relance_summary",
+        store=True,
+    )
+    relance_last_label = fields.Char(string="Last Reminder", compute="_compute_relance_last_label")
+    relance_program_id = fields.Many2one(
+        "relance.program",
+        string="Reminder Program",
+        compute="_compute_relance_program",
+        help="The program that reminds this invoice's customer automatically.",
+    )
+    relance_program_mode = fields.Selection(
+        [("manual", "Manual"), ("auto", "Automatic")],
+        string="Reminder Mode",
+        compute="_compute_relance_program",
+    )
+    relance_next_level = fields.Integer(string="Next Reminder Level", compute="_compute_relance_next")
+    relance_next_date = fields.Date(string="Next Reminder Date", compute="_compute_relance_next")
+    relance_to_remind = fields.Boolean(
+        string="To Remind",
+        compute="_compute_relance_to_remind",
+        search="_search_relance_to_remind",
+        help="A reminder stage is due today and has not been sent yet.",
+    )
+    relance_show = fields.Boolean(compute="_compute_relance_show")
     relance_days_late = fields.Integer(
         string="Days Late",
         compute="_compute_relance_days_late",
@@ -17,11 +73,107 @@ class AccountMove(models.Model):
         "invoices when one mail covers several.",
     )
 
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("relance_excluded")
+    def _compute_relance_auto_enabled(self):
+        for move in self:
+            move.relance_auto_enabled = not move.relance_excluded
+
+    def _inverse_relance_auto_enabled(self):
+        for move in self:
+            move.relance_excluded = not move.relance_auto_enabled
+
+    def _search_relance_auto_enabled(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on automatic reminders."))
+        enabled = (operator == "=") == bool(value)
+        return [("relance_excluded", "=", not enabled)]
+
+    @api.depends("relance_log_ids.level", "relance_log_ids.kind", "relance_log_ids.state", "relance_log_ids.date")
+    def _compute_relance_summary(self):
+        for move in self:
+            counted = move.relance_log_ids.filtered(lambda log: log._counts())
+            move.relance_last_level = max(counted.mapped("level"), default=0)
+            move.relance_last_date = max(counted.mapped("date"), default=False)
+            move.relance_count = len(counted)
+
+    @api.depends("relance_count", "relance_last_date")
+    @api.depends_context("relance_today")
+    def _compute_relance_last_label(self):
+        for move in self:
+            if not move.relance_count:
+                move.relance_last_label = self.env._("Not yet sent")
+                continue
+            days = (move.company_id._relance_today() - move.relance_last_date).days
+            if days <= 0:
+                move.relance_last_label = self.env._("Today (#%s)", move.relance_count)
+            elif days == 1:
+                move.relance_last_label = self.env._("Yesterday (#%s)", move.relance_count)
+            else:
+                move.relance_last_label = self.env._(
+                    "%(days)s days ago (#%(count)s)", days=days, count=move.relance_count
+                )
+
+    @api.depends("commercial_partner_id", "company_id")
+    @api.depends_context("company")
+    def _compute_relance_program(self):
+        for move in self:
+            partner = move.commercial_partner_id
+            program = partner._get_relance_program(move.company_id) if partner and move.company_id else False
+            move.relance_program_id = program
+            move.relance_program_mode = program.sudo().mode if program else False
+
+    def _relance_stage_program(self):
+        """The program whose stages apply to this invoice, also when its
+        customer is only reminded by hand: its own, else the global one."""
+        self.ensure_one()
+        return self.relance_program_id or self.company_id.sudo().relance_program_id
+
+    @api.depends("relance_last_level", "invoice_date_due", "commercial_partner_id", "company_id")
+    def _compute_relance_next(self):
+        for move in self:
+            program = move._relance_stage_program() if move.relance_show else self.env["relance.program"]
+            stage = program.sudo().stage_ids.filtered(lambda s: s.level > move.relance_last_level).sorted("level")[:1]
+            move.relance_next_level = stage.level
+            move.relance_next_date = (
+                fields.Date.add(move.invoice_date_due, days=stage.delay_days)
+                if stage and move.invoice_date_due
+                else False
+            )
+
+    @api.depends("move_type", "state")
+    def _compute_relance_show(self):
+        for move in self:
+            move.relance_show = move.move_type == "out_invoice" and move.state == "posted"
+
+    def _compute_relance_to_remind(self):
+        due = {
+            line.invoice_id
+            for line in self.env["relance.planner"]._get_plan(move_ids=self.ids)
+            if line.reason != core.REASON_ALREADY_SENT
+        } if self.ids else set()
+        for move in self:
+            move.relance_to_remind = move.id in due
+
+    def _search_relance_to_remind(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on “To Remind”."))
+        due_ids = [
+            line.invoice_id
+            for line in self.env["relance.planner"]._get_plan()
+            if line.reason != core.REASON_ALREADY_SENT
+        ]
+        positive = (operator == "=") == bool(value)
+        return [("id", "in" if positive else "not in", due_ids)]
+
     @api.depends("invoice_date_due", "company_id")
     @api.depends_context("relance_today")
     def _compute_relance_days_late(self):
         for move in self:
-            if move.invoice_date_due:
+            if move.invoice_date_due and move.company_id:
                 today = move.company_id._relance_today()
                 move.relance_days_late = max((today - move.invoice_date_due).days, 0)
             else:
@@ -32,3 +184,269 @@ class AccountMove(models.Model):
         listed = self.browse(self.env.context.get("relance_move_ids") or [])
         for move in self:
             move.relance_mail_move_ids = listed if move in listed else move
+
+    # ------------------------------------------------------------------
+    # Plan and stages
+    # ------------------------------------------------------------------
+
+    def _relance_plan_line(self):
+        """The planner's line for this invoice today (None: nothing due)."""
+        self.ensure_one()
+        lines = self.env["relance.planner"]._get_plan(companies=self.company_id, move_ids=self.ids)
+        return lines[0] if lines else None
+
+    def _relance_default_stage(self):
+        """The stage due, else the next one, else the last one."""
+        self.ensure_one()
+        line = self._relance_plan_line()
+        if line and line.reason != core.REASON_ALREADY_SENT:
+            return self.env["relance.stage"].browse(line.stage_id)
+        stages = self._relance_stage_program().stage_ids.sorted("level")
+        return stages.filtered(lambda s: s.level > self.relance_last_level)[:1] or stages[-1:]
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_relance_open_send(self):
+        """“Tester ou relancer manuellement”: the reminder wizard."""
+        self.ensure_one()
+        if not self.relance_show:
+            raise UserError(self.env._("Only posted customer invoices can be reminded."))
+        if not self._relance_stage_program():
+            raise UserError(
+                self.env._(
+                    "No reminder program applies to %(invoice)s: choose a global program in "
+                    "Settings or a custom one on the customer.",
+                    invoice=self.display_name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Test or send a reminder"),
+            "res_model": "relance.send",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids, "active_model": "account.move", "active_ids": self.ids},
+        }
+
+    def action_relance_send_due(self):
+        """Mass action: send its due reminder to each selected invoice's customer."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send the due reminders"),
+            "res_model": "relance.send",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids, "default_mass_mode": True},
+        }
+
+    def action_relance_enable_auto(self):
+        self.relance_excluded = False
+
+    def action_relance_disable_auto(self):
+        self.relance_excluded = True
+
+    def action_relance_view_logs(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("relances_auto.relance_log_action")
+        action["domain"] = [("move_id", "in", self.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+
+    def _relance_lang(self, template):
+        self.ensure_one()
+        lang = template._render_lang(self.ids).get(self.id) if template else None
+        return lang or self.partner_id.lang or self.env.lang or "en_US"
+
+    def _relance_subject(self, stage, lang=None):
+        """The stage's subject in ``lang``, #REF# replaced by the numbers of
+        the invoices in ``self`` (one mail may cover several)."""
+        subject = stage.with_context(lang=lang or self[:1].partner_id.lang or "en_US").subject or ""
+        return subject.replace("#REF#", ", ".join(self.mapped("name")))
+
+    def _relance_render(self, stage, lang=None):
+        """Subject and body of the reminder of ``stage`` for the invoices in
+        ``self`` (one customer), in the customer's language.
+
+        :raise UserError: the template fails to render, with what to fix
+        """
+        main = self[0]
+        template = stage.mail_template_id
+        lang = lang or main._relance_lang(template)
+        try:
+            body = (
+                template.with_context(lang=lang, relance_move_ids=self.ids)
+                ._render_field("body_html", main.ids, options={"post_process": True})[main.id]
+            )
+        except Exception as error:  # noqa: BLE001 - any rendering error is reported the same way
+            raise UserError(
+                self.env._(
+                    "The mail template “%(template)s” of reminder level %(level)s cannot be rendered "
+                    "for %(invoice)s: fix the template (Settings > Technical > Email Templates).\n%(error)s",
+                    template=template.display_name,
+                    level=stage.level,
+                    invoice=main.display_name,
+                    error=error,
+                )
+            ) from error
+        return self._relance_subject(stage, lang), body
+
+    def _relance_pdf_attachments(self):
+        """The invoices' PDF, as (name, content) pairs."""
+        attachments = []
+        for move in self:
+            if move.invoice_pdf_report_id:
+                attachments.append((move.invoice_pdf_report_id.name, move.invoice_pdf_report_id.raw))
+                continue
+            content, __ = self.env["ir.actions.report"].sudo()._render("account.account_invoices", move.ids)
+            attachments.append((move._get_invoice_report_filename(), content))
+        return attachments
+
+    def _relance_email_from(self, template):
+        main = self[0]
+        if template and template.email_from:
+            rendered = template._render_field("email_from", main.ids)[main.id]
+            if rendered:
+                return rendered
+        return main.invoice_user_id.email_formatted or main.company_id.email_formatted or self.env.user.email_formatted
+
+    @api.model
+    def _relance_check_partners(self, partners):
+        bad = partners.filtered(lambda p: not email_normalize(p.email or ""))
+        if bad:
+            raise UserError(
+                self.env._(
+                    "No valid email address for %(partners)s: enter one on the contact, or choose another recipient.",
+                    partners=", ".join(bad.mapped("display_name")),
+                )
+            )
+
+    def _relance_log_values(self, stage, kind, state, recipient, subject, channel="email"):
+        return [
+            {
+                "move_id": move.id,
+                "partner_id": move.commercial_partner_id.id,
+                "company_id": move.company_id.id,
+                "program_id": stage.program_id.id,
+                "stage_id": stage.id,
+                "level": stage.level,
+                "date": move.company_id._relance_today(),
+                "kind": kind,
+                "channel": channel,
+                "state": state,
+                "recipient": recipient,
+                "subject": subject,
+                "amount_residual": move.amount_residual,
+            }
+            for move in self
+        ]
+
+    def _relance_send_test(self, stage, subject=None, body=None, attach_pdf=True):
+        """Send the reminder of ``stage`` to the current user only: it never
+        counts as a stage and is not posted on the invoice."""
+        user = self.env.user
+        if not email_normalize(user.email or ""):
+            raise UserError(
+                self.env._("Your user has no valid email address: set one in your preferences to receive tests.")
+            )
+        if subject is None or body is None:
+            rendered_subject, rendered_body = self._relance_render(stage)
+            subject = rendered_subject if subject is None else subject
+            body = rendered_body if body is None else body
+        subject = self.env._("[Test] %s", subject)
+        attachments = self._relance_pdf_attachments() if attach_pdf else []
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": subject,
+                    "body_html": body,
+                    "email_from": self._relance_email_from(stage.mail_template_id),
+                    "email_to": user.email_formatted,
+                    "recipient_ids": [Command.link(user.partner_id.id)],
+                    "auto_delete": False,
+                    "attachment_ids": [
+                        Command.create({"name": name, "raw": raw, "res_model": "mail.mail"})
+                        for name, raw in attachments
+                    ],
+                }
+            )
+        )
+        logs = self.env["relance.log"].sudo().create(
+            self._relance_log_values(stage, "test", "queued", user.email_formatted, subject)
+        )
+        logs.mail_id = mail
+        return logs
+
+    def _relance_send(self, stage, kind, partners=None, subject=None, body=None, attach_pdf=True):
+        """Send the reminder of ``stage`` to the customer of the invoices in
+        ``self`` (one customer, one mail) and record it in the history, in
+        the same transaction as the mail is queued.
+
+        :param kind: "manual" or "auto"
+        :param partners: recipients (default: the invoice's contact)
+        :return: the new ``relance.log`` lines
+        """
+        main = self[0]
+        partners = partners or main.partner_id
+        self._relance_check_partners(partners)
+        if subject is None or body is None:
+            rendered_subject, rendered_body = self._relance_render(stage)
+            subject = rendered_subject if subject is None else subject
+            body = rendered_body if body is None else body
+        template = stage.mail_template_id
+        attachments = self._relance_pdf_attachments() if attach_pdf else []
+        message = main.with_context(
+            no_new_invoice=True,
+            mail_notify_force_send=False,  # queued: the mail queue sends it, never this transaction
+        ).message_post(
+            body=body,
+            subject=subject,
+            partner_ids=partners.ids,
+            attachments=attachments,
+            body_is_html=True,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_from=self._relance_email_from(template),
+            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
+            email_add_signature=False,
+            mail_auto_delete=False,
+            reply_to_force_new=False,
+        )
+        for other in self[1:]:
+            other.message_post(
+                body=self.env._(
+                    "Reminder level %(level)s sent with %(invoice)s.", level=stage.level, invoice=main.name
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
+        recipient = ", ".join(partners.mapped("email_formatted"))
+        logs = self.env["relance.log"].sudo().create(
+            self._relance_log_values(stage, kind, "queued", recipient, subject)
+        )
+        logs.write({"mail_id": mail.id, "mail_message_id": message.id})
+        return logs
+
+    def _relance_record(self, stage, note=None, channel="other"):
+        """A reminder made outside Odoo (a phone call…): counts as its level."""
+        logs = self.env["relance.log"].sudo().create(
+            self._relance_log_values(stage, "manual", "recorded", note or "", note or "", channel=channel)
+        )
+        for move in self:
+            move.message_post(
+                body=self.env._(
+                    "Reminder level %(level)s recorded without sending%(note)s.",
+                    level=stage.level,
+                    note=f": {note}" if note else "",
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        return logs

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import Command
 from odoo.tests import new_test_user
 
@@ -37,6 +39,51 @@ class RelancesCommon(AccountTestInvoicingCommon, MailCommon):
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
+
+    def assertRaisesRegex(self, exception, regex, *args, **kwargs):
+        """Like Odoo's assertRaises, roll back to a savepoint on the error, so
+        that the test can check that nothing was half-saved."""
+        if args or kwargs:
+            return super().assertRaisesRegex(exception, regex, *args, **kwargs)
+        return self._assert_raises_regex(exception, regex)
+
+    @contextmanager
+    def _assert_raises_regex(self, exception, regex):
+        with self.assertRaises(exception) as catched:
+            yield catched
+        self.assertRegex(str(catched.exception), regex)
+
+    @classmethod
+    def _create_invoice(cls, partner=None, due_date="2026-03-01", amount=1000.0, post=True, company=None):
+        """A customer invoice of ``amount`` due on ``due_date``."""
+        company = company or cls.company
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": (partner or cls.customer).id,
+                    "invoice_date": "2026-01-15",
+                    "invoice_date_due": due_date,
+                    "company_id": company.id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+        )
+        if post:
+            move.action_post()
+            # posting recomputes the due date from the (absent) payment terms
+            move.invoice_date_due = due_date
+        return move
+
+    def _plan(self, moves=None, today=None):
+        lines = self.env["relance.planner"]._get_plan(
+            companies=self.company, today=today, move_ids=moves.ids if moves else None
+        )
+        return {line.invoice_id: line for line in lines}
 
     @classmethod
     def _program_values(cls, name="Test program", mode="manual", stages=((1, 5), (2, 10), (3, 20)), company=None):

@@ -1,0 +1,133 @@
+import datetime
+
+from odoo import api, fields, models
+from odoo.tools import SQL, email_normalize
+
+from .. import planner as core
+
+
+class RelancePlanner(models.AbstractModel):
+    """Loads what the planner needs in a few batched queries (none per
+    invoice) and returns the plan of the day. Everything that decides which
+    invoice gets which stage goes through :meth:`_get_plan`."""
+
+    _name = "relance.planner"
+    _description = "Reminder Planner"
+
+    @api.model
+    def _get_plan(self, companies=None, today=None, move_ids=None):
+        """The plan for ``companies`` (default: the allowed companies).
+
+        :param today: a date, or None for each company's local date
+        :param move_ids: restrict the plan to these invoices
+        :return: list of :class:`planner.PlanLine`
+        """
+        companies = (companies or self.env.companies).sudo()
+        if not companies:
+            return []
+        if today is None:
+            today_by_company = {company.id: company._relance_today() for company in companies}
+        else:
+            today_by_company = dict.fromkeys(companies.ids, fields.Date.to_date(today))
+        programs, global_program_ids = self._load_programs(companies)
+        if not programs:
+            return []
+        invoices = self._load_invoices(companies, today_by_company, programs, move_ids)
+        return core.plan(invoices, programs, global_program_ids, today_by_company)
+
+    @api.model
+    def _load_programs(self, companies):
+        self.env["relance.stage"].flush_model()
+        self.env["relance.program"].flush_model()
+        self.env["res.company"].flush_model(["relance_program_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, p.mode, s.id, s.level, s.delay_days
+                  FROM relance_program p
+                  JOIN relance_stage s ON s.program_id = p.id
+                 WHERE p.active AND p.company_id IN %s
+                """,
+                tuple(companies.ids),
+            )
+        )
+        stages, modes = {}, {}
+        for program_id, mode, stage_id, level, delay in self.env.cr.fetchall():
+            modes[program_id] = mode
+            stages.setdefault(program_id, []).append(core.Stage(stage_id, level, delay))
+        programs = {pid: core.Program(pid, modes[pid], tuple(st)) for pid, st in stages.items()}
+        global_program_ids = {company.id: company.relance_program_id.id or None for company in companies}
+        return programs, global_program_ids
+
+    @api.model
+    def _load_invoices(self, companies, today_by_company, programs, move_ids=None):
+        """Candidate invoices late enough to have reached a first stage."""
+        min_delay = min(stage.delay_days for program in programs.values() for stage in program.stages)
+        self.env["account.move"].flush_model()
+        self.env["res.partner"].flush_model(["email", "relance_policy", "relance_program_id"])
+        latest_due = {
+            company_id: day - datetime.timedelta(days=min_delay) for company_id, day in today_by_company.items()
+        }
+        due_filter = SQL(" OR ").join(
+            SQL("(m.company_id = %s AND m.invoice_date_due <= %s)", company_id, due)
+            for company_id, due in latest_due.items()
+        )
+        move_filter = SQL("AND m.id IN %s", tuple(move_ids)) if move_ids else SQL()
+        # read before the main query: it may run a query of its own
+        default_policy = self.env["ir.default"]._get_model_defaults("res.partner").get("relance_policy") or "global"
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, m.company_id, m.commercial_partner_id, m.invoice_date_due,
+                       m.payment_state, COALESCE(m.relance_excluded, FALSE),
+                       COALESCE(m.relance_last_level, 0),
+                       cp.relance_policy, cp.relance_program_id, contact.email
+                  FROM account_move m
+                  JOIN res_partner cp ON cp.id = m.commercial_partner_id
+                  JOIN res_partner contact ON contact.id = m.partner_id
+                 WHERE m.move_type = 'out_invoice'
+                   AND m.state = 'posted'
+                   AND m.payment_state IN ('not_paid', 'partial')
+                   AND (%s)
+                   %s
+                """,
+                due_filter,
+                move_filter,
+            )
+        )
+        invoices = []
+        valid_emails = {}
+        for (
+            move_id,
+            company_id,
+            partner_id,
+            due_date,
+            payment_state,
+            excluded,
+            last_level,
+            policies,
+            custom_programs,
+            email,
+        ) in self.env.cr.fetchall():
+            key = str(company_id)
+            policy = (policies or {}).get(key) or default_policy
+            custom_program = (custom_programs or {}).get(key)
+            has_email = valid_emails.get(email)
+            if has_email is None:
+                has_email = valid_emails[email] = bool(email and email_normalize(email))
+            invoices.append(
+                core.Invoice(
+                    id=move_id,
+                    company_id=company_id,
+                    partner_id=partner_id,
+                    due_date=due_date,
+                    payment_state=payment_state,
+                    excluded=excluded,
+                    last_level=last_level,
+                    policy=policy,
+                    custom_program_id=int(custom_program) if custom_program else None,
+                    has_email=has_email,
+                )
+            )
+        return invoices
+

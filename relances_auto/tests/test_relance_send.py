@@ -1,0 +1,181 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common import RelancesCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-03-31 10:00:00")
+class TestRelanceSend(RelancesCommon):
+    """“Tester ou relancer manuellement” and the mass action."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.move = cls._create_invoice(due_date="2026-03-15")  # 16 days late: level 2 due
+        cls.stage_2 = cls.program.stage_ids.filtered(lambda s: s.level == 2)
+
+    def _wizard(self, move=None, user=None):
+        action = (move or self.move).with_user(user or self.billing_user).action_relance_open_send()
+        return Form(self.env[action["res_model"]].with_user(user or self.billing_user).with_context(**action["context"]))
+
+    def test_wizard_defaults(self):
+        wizard = self._wizard()
+        self.assertEqual(wizard.stage_id, self.stage_2, "the stage due")
+        self.assertEqual(wizard.partner_ids[:], self.customer)
+        self.assertEqual(wizard.subject, f"Second reminder: invoice {self.move.name} is still unpaid")
+        self.assertIn("Dupont SARL", wizard.body)
+        self.assertIn(self.move.name, wizard.body)
+        self.assertIn("1,000.00", wizard.body)
+        self.assertTrue(wizard.attach_pdf)
+
+    def test_wizard_default_is_next_stage_when_nothing_due(self):
+        move = self._create_invoice(due_date="2026-03-30")
+        self.assertEqual(self._wizard(move).stage_id.level, 1)
+
+    def test_send_me_a_test(self):
+        messages_before = self.move.message_ids
+        with self.mock_mail_gateway():
+            self._wizard().save().action_send_test()
+        mail = self._new_mails
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.email_to, self.billing_user.email_formatted)
+        self.assertTrue(mail.subject.startswith("[Test] Second reminder"))
+        self.assertEqual(mail.state, "outgoing")
+        self.assertTrue(mail.attachment_ids, "the invoice is attached")
+        log = self.move.relance_log_ids
+        self.assertEqual((log.kind, log.level, log.state, log.mail_id), ("test", 2, "queued", mail))
+        self.assertEqual(self.move.relance_last_level, 0, "a test never counts")
+        self.assertEqual(self.move.message_ids, messages_before, "nothing posted to the customer")
+        self.assertNotIn(self.customer, mail.recipient_ids)
+
+    def test_send_to_customer(self):
+        with self.mock_mail_gateway():
+            self._wizard().save().action_send_customer()
+        log = self.move.relance_log_ids
+        self.assertEqual((log.kind, log.level, log.state), ("manual", 2, "queued"))
+        self.assertEqual(log.user_id, self.billing_user)
+        mail = self.assertMailMail(
+            self.customer,
+            "outgoing",
+            fields_values={"subject": f"Second reminder: invoice {self.move.name} is still unpaid"},
+        )
+        self.assertEqual(log.mail_id, mail)
+        self.assertTrue(mail.attachment_ids)
+        self.assertIn(log.mail_message_id, self.move.message_ids, "posted on the invoice's chatter")
+        self.assertEqual((self.move.relance_last_level, self.move.relance_count), (2, 1))
+        line = self._plan(self.move)[self.move.id]
+        self.assertEqual(line.reason, "already_sent", "the automatic run will not repeat it")
+
+    def test_edited_subject_and_body_for_this_send_only(self):
+        template_body = self.stage_2.mail_template_id.body_html
+        with self.mock_mail_gateway():
+            form = self._wizard()
+            form.subject = "Custom subject"
+            form.body = "<p>Custom body</p>"
+            form.attach_pdf = False
+            form.save().action_send_customer()
+        mail = self.assertMailMail(self.customer, "outgoing", fields_values={"subject": "Custom subject"})
+        self.assertIn("Custom body", mail.body_html)
+        self.assertFalse(mail.attachment_ids)
+        self.assertEqual(self.stage_2.mail_template_id.body_html, template_body, "the template is unchanged")
+
+    def test_record_without_sending(self):
+        with self.mock_mail_gateway():
+            form = self._wizard()
+            form.note = "Phone call, will pay Friday"
+            form.save().action_record()
+        self.assertFalse(self._new_mails)
+        log = self.move.relance_log_ids
+        self.assertEqual((log.kind, log.state, log.level, log.channel), ("manual", "recorded", 2, "other"))
+        self.assertEqual(self.move.relance_last_level, 2)
+
+    def test_log_follows_the_mail_queue(self):
+        with self.mock_mail_gateway(mail_unlink_sent=False):
+            self._wizard().save().action_send_customer()
+            log = self.move.relance_log_ids
+            self.assertEqual(log.state, "queued")
+            log.mail_id.send()
+        self.assertEqual(log.state, "sent")
+
+    def test_failed_mail_is_recorded_and_does_not_count(self):
+        with self.mock_mail_gateway():
+            self._wizard().save().action_send_customer()
+        log = self.move.relance_log_ids
+        log.mail_id.write({"state": "exception", "failure_reason": "Mailbox unavailable"})
+        log.mail_id._postprocess_sent_message(
+            success_pids=[], failure_reason="Mailbox unavailable", failure_type="mail_smtp"
+        )
+        self.assertEqual(log.state, "failed")
+        self.assertEqual(log.failure_reason, "Mailbox unavailable")
+        self.assertEqual(self.move.relance_last_level, 0, "a failed reminder is not a sent one")
+
+    def test_no_email_address(self):
+        partner = self.env["res.partner"].create({"name": "Sans Mail", "is_company": True})
+        move = self._create_invoice(partner=partner, due_date="2026-03-15")
+        with self.assertRaisesRegex(UserError, "No valid email address for Sans Mail"):
+            self._wizard(move).save().action_send_customer()
+        partner.email = "not-an-address"
+        with self.assertRaisesRegex(UserError, "No valid email address"):
+            self._wizard(move).save().action_send_customer()
+        self.assertFalse(move.relance_log_ids, "nothing recorded")
+
+    def test_test_needs_my_address(self):
+        self.billing_user.email = False
+        with self.assertRaisesRegex(UserError, "Your user has no valid email address"):
+            self._wizard().save().action_send_test()
+
+    def test_template_error(self):
+        self.stage_2.mail_template_id.sudo().body_html = '<p t-out="object.no_such_field"/>'
+        form = self._wizard()
+        self.assertIn("cannot be rendered", form.render_error)
+        with self.assertRaisesRegex(UserError, "cannot be rendered"):
+            form.save().action_send_customer()
+        self.assertFalse(self.move.relance_log_ids)
+
+    def test_paid_invoice_cannot_be_reminded(self):
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.move.ids
+        ).create({"payment_date": "2026-03-30"})._create_payments()
+        with self.assertRaisesRegex(UserError, "nothing left to pay"):
+            self._wizard().save().action_send_customer()
+
+    def test_not_for_draft_invoices(self):
+        draft = self._create_invoice(post=False)
+        with self.assertRaisesRegex(UserError, "Only posted customer invoices"):
+            draft.action_relance_open_send()
+
+    def test_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.stage_2.with_context(lang="fr_FR").subject = "Deuxième relance : facture #REF#"
+        self.customer.lang = "fr_FR"
+        form = self._wizard()
+        self.assertEqual(form.subject, f"Deuxième relance : facture {self.move.name}")
+
+    def test_mass_send_due_reminders(self):
+        not_late = self._create_invoice(due_date="2026-03-30")
+        nomail_partner = self.env["res.partner"].create({"name": "Sans Mail", "is_company": True})
+        nomail = self._create_invoice(partner=nomail_partner, due_date="2026-03-01")
+        other_partner = self.env["res.partner"].create(
+            {"name": "Autre Client", "email": "autre@example.com", "is_company": True}
+        )
+        other = self._create_invoice(partner=other_partner, due_date="2026-03-01")
+        moves = self.move | not_late | nomail | other
+        action = moves.with_user(self.billing_user).action_relance_send_due()
+        wizard = self.env["relance.send"].with_user(self.billing_user).with_context(**action["context"]).create({})
+        self.assertIn("level 2 will be sent", wizard.mass_summary)
+        with self.mock_mail_gateway():
+            result = wizard.action_send_mass()
+        self.assertEqual(self.move.relance_log_ids.level, 2)
+        self.assertEqual(other.relance_log_ids.level, 3)
+        self.assertFalse(not_late.relance_log_ids)
+        self.assertFalse(nomail.relance_log_ids)
+        self.assertMailMail(self.customer, "outgoing")
+        self.assertMailMail(other_partner, "outgoing")
+        self.assertEqual(len(self._new_mails), 2, "one mail per invoice")
+        message = result["params"]["message"]
+        self.assertIn("2 reminder(s) sent", message)
+        self.assertIn(f"{not_late.name}: no reminder due yet", message)
+        self.assertIn(f"{nomail.name}: no valid email address", message)

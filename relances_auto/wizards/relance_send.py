@@ -1,0 +1,205 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import is_html_empty
+
+from .. import planner as core
+
+
+class RelanceSend(models.TransientModel):
+    """“Tester ou relancer manuellement”: test a reminder on yourself, send it
+    to the customer, or record one made outside Odoo. With several invoices
+    (mass action), sends each its due reminder."""
+
+    _name = "relance.send"
+    _description = "Send a Reminder"
+
+    move_ids = fields.Many2many("account.move", string="Invoices", required=True)
+    move_id = fields.Many2one("account.move", string="Invoice", compute="_compute_move_id")
+    mass_mode = fields.Boolean()
+    company_id = fields.Many2one("res.company", compute="_compute_move_id")
+    program_id = fields.Many2one("relance.program", string="Program", compute="_compute_move_id")
+    stage_id = fields.Many2one(
+        "relance.stage",
+        string="Stage",
+        compute="_compute_stage_id",
+        store=True,
+        readonly=False,
+        domain="[('program_id', '=', program_id)]",
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Recipients",
+        compute="_compute_partner_ids",
+        store=True,
+        readonly=False,
+    )
+    subject = fields.Char(compute="_compute_content", store=True, readonly=False)
+    body = fields.Html(compute="_compute_content", store=True, readonly=False, sanitize_style=True)
+    render_error = fields.Text(compute="_compute_content", store=True)
+    attach_pdf = fields.Boolean(string="Attach the Invoice", default=True)
+    note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
+    log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
+    mass_summary = fields.Html(compute="_compute_mass_summary", sanitize=False)
+
+    @api.depends("move_ids")
+    def _compute_move_id(self):
+        for wizard in self:
+            move = wizard.move_ids._origin[:1]
+            wizard.move_id = move
+            wizard.company_id = move.company_id
+            wizard.program_id = move._relance_stage_program() if move else False
+            wizard.log_ids = move.relance_log_ids
+
+    @api.depends("move_id")
+    def _compute_stage_id(self):
+        for wizard in self:
+            wizard.stage_id = wizard.move_id._origin._relance_default_stage() if wizard.move_id else False
+
+    @api.depends("move_id")
+    def _compute_partner_ids(self):
+        for wizard in self:
+            wizard.partner_ids = wizard.move_id.partner_id
+
+    @api.depends("stage_id", "move_id")
+    def _compute_content(self):
+        for wizard in self:
+            wizard.subject = wizard.body = wizard.render_error = False
+            if wizard.mass_mode or not wizard.stage_id or not wizard.move_id:
+                continue
+            try:
+                wizard.subject, wizard.body = wizard.move_id._origin._relance_render(wizard.stage_id._origin)
+            except UserError as error:
+                wizard.render_error = str(error)
+
+    @api.depends("move_ids", "mass_mode")
+    def _compute_mass_summary(self):
+        for wizard in self:
+            if not wizard.mass_mode:
+                wizard.mass_summary = False
+                continue
+            to_send, skipped = wizard._mass_plan()
+            rows = [
+                Markup("<li>%s — %s</li>")
+                % (move.name, self.env._("level %s will be sent", stage.level))
+                for move, stage in to_send
+            ] + [Markup("<li>%s — %s</li>") % (move.name, reason) for move, reason in skipped]
+            wizard.mass_summary = Markup("<ul>%s</ul>") % Markup("").join(rows)
+
+    # ------------------------------------------------------------------
+    # Single invoice
+    # ------------------------------------------------------------------
+
+    def _check_ready(self):
+        self.ensure_one()
+        if not self.stage_id:
+            raise UserError(self.env._("Choose the reminder stage to send."))
+        if self.render_error and (is_html_empty(self.body) or not self.subject):
+            raise UserError(self.render_error)
+
+    def _done(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": message,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_send_test(self):
+        """Send me a test: to my own address, never counted as a stage."""
+        self._check_ready()
+        self.move_id._relance_send_test(
+            self.stage_id, subject=self.subject, body=self.body, attach_pdf=self.attach_pdf
+        )
+        return self._done(
+            self.env._("Test of reminder level %(level)s sent to %(email)s.", level=self.stage_id.level, email=self.env.user.email)
+        )
+
+    def action_send_customer(self):
+        """Send to the customer: counts as that level, the daily job will not repeat it."""
+        self._check_ready()
+        if not self.partner_ids:
+            raise UserError(self.env._("Add at least one recipient."))
+        if not self.move_id.relance_show or self.move_id.payment_state not in core.REMINDABLE_PAYMENT_STATES:
+            raise UserError(
+                self.env._("%s has nothing left to pay: there is nothing to remind.", self.move_id.display_name)
+            )
+        self.move_id._relance_send(
+            self.stage_id,
+            "manual",
+            partners=self.partner_ids,
+            subject=self.subject,
+            body=self.body,
+            attach_pdf=self.attach_pdf,
+        )
+        return self._done(
+            self.env._(
+                "Reminder level %(level)s sent to %(recipients)s.",
+                level=self.stage_id.level,
+                recipients=", ".join(self.partner_ids.mapped("display_name")),
+            )
+        )
+
+    def action_record(self):
+        """Record without sending (a phone call…): counts as that level."""
+        self._check_ready()
+        self.move_id._relance_record(self.stage_id, note=self.note)
+        return self._done(self.env._("Reminder level %s recorded.", self.stage_id.level))
+
+    # ------------------------------------------------------------------
+    # Several invoices
+    # ------------------------------------------------------------------
+
+    def _mass_plan(self):
+        """(invoice, stage) pairs to send, and (invoice, reason) pairs skipped."""
+        moves = self.move_ids
+        plan = {
+            line.invoice_id: line
+            for line in self.env["relance.planner"]._get_plan(companies=moves.company_id, move_ids=moves.ids)
+        }
+        to_send, skipped = [], []
+        for move in moves:
+            line = plan.get(move.id)
+            if not move.relance_show or move.payment_state not in core.REMINDABLE_PAYMENT_STATES:
+                skipped.append((move, self.env._("not a posted customer invoice with something left to pay")))
+            elif line is None:
+                skipped.append((move, self.env._("no reminder due yet")))
+            elif line.reason == core.REASON_ALREADY_SENT:
+                skipped.append((move, self.env._("level %s already sent", line.level)))
+            elif not move.partner_id.email or line.reason == core.REASON_NO_EMAIL:
+                skipped.append((move, self.env._("no valid email address for %s", move.partner_id.display_name)))
+            else:
+                to_send.append((move, self.env["relance.stage"].browse(line.stage_id)))
+        return to_send, skipped
+
+    def action_send_mass(self):
+        """One mail per invoice, its due stage, each to its own customer."""
+        self.ensure_one()
+        to_send, skipped = self._mass_plan()
+        sent = []
+        for move, stage in to_send:
+            try:
+                with self.env.cr.savepoint():
+                    move._relance_send(stage, "manual", attach_pdf=self.attach_pdf)
+                sent.append((move, stage))
+            except UserError as error:
+                skipped.append((move, str(error)))
+        lines = [self.env._("%(count)s reminder(s) sent.", count=len(sent))]
+        if skipped:
+            lines.append(self.env._("%(count)s skipped:", count=len(skipped)))
+            lines += [f"• {move.name}: {reason}" for move, reason in skipped]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if not skipped else "warning",
+                "title": self.env._("Reminders"),
+                "message": "\n".join(lines),
+                "sticky": bool(skipped),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -1,0 +1,169 @@
+"""Odoo-free unit tests of the planner's decision core (plain pytest + hypothesis)."""
+
+import datetime
+import importlib.util
+import pathlib
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+_PATH = pathlib.Path(__file__).resolve().parents[1] / "relances_auto" / "planner.py"
+_SPEC = importlib.util.spec_from_file_location("relances_planner_core", _PATH)
+core = importlib.util.module_from_spec(_SPEC)
+sys.modules[_SPEC.name] = core
+_SPEC.loader.exec_module(core)
+
+TODAY = datetime.date(2026, 3, 31)
+STAGES = (core.Stage(11, 1, 7), core.Stage(12, 2, 15), core.Stage(13, 3, 30))
+AUTO = core.Program(1, "auto", STAGES)
+MANUAL = core.Program(2, "manual", STAGES)
+PROGRAMS = {1: AUTO, 2: MANUAL}
+GLOBAL = {100: 1}
+
+
+def invoice(days_late, **kwargs):
+    values = {"id": 1, "company_id": 100, "partner_id": 7, "due_date": TODAY - datetime.timedelta(days=days_late)}
+    values.update(kwargs)
+    return core.Invoice(**values)
+
+
+def plan_one(inv, today=TODAY):
+    lines = core.plan([inv], PROGRAMS, GLOBAL, today)
+    assert len(lines) <= 1
+    return lines[0] if lines else None
+
+
+@pytest.mark.parametrize(
+    ("days_late", "level"),
+    [(-3, None), (0, None), (6, None), (7, 1), (14, 1), (15, 2), (29, 2), (30, 3), (400, 3)],
+)
+def test_stage_due_by_days_late(days_late, level):
+    line = plan_one(invoice(days_late))
+    assert (line.level if line else None) == level
+    if line:
+        assert line.send and line.reason is None
+        assert line.days_late == days_late
+
+
+def test_missed_stages_are_skipped_not_sent_in_a_burst():
+    line = plan_one(invoice(45))
+    assert (line.level, line.stage_id) == (3, 13)
+
+
+def test_level_already_sent_is_not_sent_again():
+    line = plan_one(invoice(20, last_level=2))
+    assert line.level == 2 and not line.send and line.reason == core.REASON_ALREADY_SENT
+    line = plan_one(invoice(31, last_level=2))
+    assert line.level == 3 and line.send
+
+
+def test_manual_send_of_a_higher_level_counts():
+    """A level 3 sent by hand at J+10 means nothing is due automatically after."""
+    line = plan_one(invoice(40, last_level=3))
+    assert not line.send and line.reason == core.REASON_ALREADY_SENT
+
+
+@pytest.mark.parametrize("payment_state", ["in_payment", "paid", "reversed", "invoicing_legacy"])
+def test_settled_invoices_never_get_a_reminder(payment_state):
+    assert plan_one(invoice(40, payment_state=payment_state)) is None
+
+
+def test_partial_payment_does_not_stop_reminders():
+    assert plan_one(invoice(40, payment_state="partial")).send
+
+
+@pytest.mark.parametrize(("field", "value"), [("move_type", "out_refund"), ("move_type", "in_invoice"), ("state", "draft"), ("state", "cancel")])
+def test_only_posted_customer_invoices(field, value):
+    assert plan_one(invoice(40, **{field: value})) is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"policy": "none"}, core.REASON_POLICY_NONE),
+        ({"excluded": True}, core.REASON_EXCLUDED),
+        ({"policy": "custom", "custom_program_id": 2}, core.REASON_MANUAL),
+        ({"has_email": False}, core.REASON_NO_EMAIL),
+    ],
+)
+def test_reasons_for_not_sending(kwargs, reason):
+    line = plan_one(invoice(16, **kwargs))
+    assert line.level == 2 and not line.send and line.reason == reason
+
+
+def test_custom_program_replaces_the_global_one():
+    fast = core.Program(3, "auto", (core.Stage(31, 1, 1),))
+    lines = core.plan([invoice(2, policy="custom", custom_program_id=3)], {**PROGRAMS, 3: fast}, GLOBAL, TODAY)
+    assert [(line.program_id, line.level, line.send) for line in lines] == [(3, 1, True)]
+
+
+def test_no_program_no_reminder():
+    assert core.plan([invoice(40)], PROGRAMS, {100: None}, TODAY) == []
+    assert core.plan([invoice(40, policy="custom", custom_program_id=None)], PROGRAMS, GLOBAL, TODAY) == []
+    assert core.plan([invoice(40, policy="custom", custom_program_id=99)], PROGRAMS, GLOBAL, TODAY) == []
+
+
+def test_today_per_company():
+    lines = core.plan(
+        [invoice(7, id=1, company_id=100), invoice(7, id=2, company_id=200)],
+        PROGRAMS,
+        {100: 1, 200: 1},
+        {100: TODAY, 200: TODAY - datetime.timedelta(days=1)},
+    )
+    assert [line.invoice_id for line in lines] == [1]
+
+
+# --- properties ---------------------------------------------------------------
+
+stages_strategy = st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=3, unique=True).map(
+    lambda delays: tuple(core.Stage(10 + i, i + 1, d) for i, d in enumerate(sorted(delays)))
+)
+invoices_strategy = st.builds(
+    core.Invoice,
+    id=st.integers(1, 10**6),
+    company_id=st.just(100),
+    partner_id=st.integers(1, 50),
+    due_date=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 1, 1)),
+    payment_state=st.sampled_from(["not_paid", "partial", "in_payment", "paid", "reversed"]),
+    excluded=st.booleans(),
+    last_level=st.integers(0, 3),
+    policy=st.sampled_from(["global", "none"]),
+    has_email=st.booleans(),
+)
+
+
+@given(inv=invoices_strategy, stages=stages_strategy, mode=st.sampled_from(["auto", "manual"]), today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)))
+def test_never_sends_a_level_at_or_below_one_already_sent(inv, stages, mode, today):
+    line = core.plan_invoice(inv, core.Program(1, mode, stages), today)
+    if line and line.send:
+        assert line.level > inv.last_level
+        assert line.days_late >= max(s.delay_days for s in stages if s.level == line.level)
+
+
+@given(inv=invoices_strategy, stages=stages_strategy, today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)))
+def test_never_a_settled_invoice(inv, stages, today):
+    line = core.plan_invoice(inv, core.Program(1, "auto", stages), today)
+    if inv.payment_state not in ("not_paid", "partial"):
+        assert line is None
+
+
+@given(inv=invoices_strategy, stages=stages_strategy, mode=st.sampled_from(["auto", "manual"]), today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)), later=st.integers(0, 400))
+def test_monotonic_in_the_date(inv, stages, mode, today, later):
+    program = core.Program(1, mode, stages)
+    before = core.plan_invoice(inv, program, today)
+    after = core.plan_invoice(inv, program, today + datetime.timedelta(days=later))
+    if before is not None:
+        assert after is not None and after.level >= before.level
+
+
+@given(inv=invoices_strategy, stages=stages_strategy, today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)))
+def test_sending_then_replanning_never_repeats(inv, stages, today):
+    """After the planned level is recorded, the same day's plan sends nothing."""
+    program = core.Program(1, "auto", stages)
+    line = core.plan_invoice(inv, program, today)
+    if line and line.send:
+        sent = core.Invoice(**{**{f: getattr(inv, f) for f in inv.__slots__}, "last_level": line.level})
+        again = core.plan_invoice(sent, program, today)
+        assert again is not None and not again.send and again.reason == core.REASON_ALREADY_SENT
