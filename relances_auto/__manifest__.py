@@ -23,6 +23,11 @@
     "demo": [
         "demo/relances_auto_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "relances_auto/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": True,
 }

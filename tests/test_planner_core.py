@@ -6,7 +6,7 @@ import pathlib
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 _PATH = pathlib.Path(__file__).resolve().parents[1] / "relances_auto" / "planner.py"
@@ -14,6 +14,10 @@ _SPEC = importlib.util.spec_from_file_location("relances_planner_core", _PATH)
 core = importlib.util.module_from_spec(_SPEC)
 sys.modules[_SPEC.name] = core
 _SPEC.loader.exec_module(core)
+
+# no time limit per example: these run beside Odoo's suite on a loaded machine
+settings.register_profile("relances", deadline=None, max_examples=300)
+settings.load_profile("relances")
 
 TODAY = datetime.date(2026, 3, 31)
 STAGES = (core.Stage(11, 1, 7), core.Stage(12, 2, 15), core.Stage(13, 3, 30))

@@ -95,8 +95,9 @@ class RelanceSend(models.TransientModel):
         self.ensure_one()
         if not self.stage_id:
             raise UserError(self.env._("Choose the reminder stage to send."))
-        if self.render_error and (is_html_empty(self.body) or not self.subject):
-            raise UserError(self.render_error)
+        if is_html_empty(self.body) or not self.subject:
+            # raises the template's error, naming what to fix
+            self.subject, self.body = self.move_id._relance_render(self.stage_id)
 
     def _done(self, message):
         return {

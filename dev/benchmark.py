@@ -1,0 +1,129 @@
+"""Benchmark of the reminder planner on N overdue invoices over N/10 customers.
+
+Run it through dev/benchmark.sh, which creates the database. Invoices are
+cloned in SQL from one real posted invoice (creating 100,000 through the ORM
+would take hours and measure nothing of ours); the planner then reads them as
+it reads any invoice. Prints wall time and SQL query count per size: the
+query count must not grow with N.
+"""
+
+import argparse
+import datetime
+import time
+
+import odoo
+from odoo import Command, api
+from odoo.modules.registry import Registry
+
+TODAY = datetime.date(2026, 3, 31)
+
+
+def clone_rows(cr, table, template_id, count, overrides):
+    """Insert ``count`` copies of row ``template_id`` of ``table``; ``overrides``
+    maps column -> SQL expression of ``n`` (1..count). Returns the new ids."""
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'",
+        [table],
+    )
+    columns = [name for (name,) in cr.fetchall()]
+    select = ", ".join(overrides.get(col, f't."{col}"') for col in columns)
+    cr.execute(
+        f"""
+        INSERT INTO "{table}" ({", ".join(f'"{c}"' for c in columns)})
+        SELECT {select} FROM "{table}" t, generate_series(1, %s) AS n WHERE t.id = %s
+        RETURNING id
+        """,
+        [count, template_id],
+    )
+    return [row[0] for row in cr.fetchall()]
+
+
+def add_invoices(env, company, template_move, count, offset):
+    """``count`` more overdue invoices over count/10 new customers."""
+    cr = env.cr
+    partners = clone_rows(
+        cr,
+        "res_partner",
+        template_move.partner_id.id,
+        max(count // 10, 1),
+        {
+            "name": f"'Bench customer ' || (n + {offset})",
+            "complete_name": f"'Bench customer ' || (n + {offset})",
+            "email": f"'bench' || (n + {offset}) || '@example.com'",
+        },
+    )
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [partners])
+    cr.execute("CREATE TEMP TABLE IF NOT EXISTS bench_partner (k int, id int)")
+    cr.execute("TRUNCATE bench_partner")
+    cr.execute(
+        "INSERT INTO bench_partner SELECT ordinality, id FROM unnest(%s::int[]) WITH ORDINALITY AS u(id, ordinality)",
+        [partners],
+    )
+    nb = len(partners)
+    clone_rows(
+        cr,
+        "account_move",
+        template_move.id,
+        count,
+        {
+            "name": f"'BENCH/' || (n + {offset})",
+            "partner_id": f"(SELECT id FROM bench_partner WHERE bench_partner.k = 1 + mod(n, {nb}))",
+            "commercial_partner_id": f"(SELECT id FROM bench_partner WHERE bench_partner.k = 1 + mod(n, {nb}))",
+            # 1 to 60 days late: every stage of the default program is reached
+            "invoice_date_due": f"DATE '{TODAY}' - (1 + mod(n, 60))",
+            "relance_excluded": "(mod(n, 50) = 0)",
+            "relance_last_level": "0",
+        },
+    )
+    env.invalidate_all()
+
+
+def time_plan(env, company):
+    env.invalidate_all()
+    env.registry.clear_cache()
+    planner = env["relance.planner"]
+    planner._get_plan(companies=company, today=TODAY)  # warm Python imports, not data
+    env.invalidate_all()
+    before = env.cr.sql_log_count
+    start = time.perf_counter()
+    plan = planner._get_plan(companies=company, today=TODAY)
+    elapsed = time.perf_counter() - start
+    return elapsed, env.cr.sql_log_count - before, plan
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env.company
+        company.relance_program_id.mode = "auto"
+        customer = env["res.partner"].create({"name": "Bench template", "email": "template@example.com"})
+        template_move = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": "2026-01-01",
+                "invoice_line_ids": [Command.create({"name": "Bench", "quantity": 1, "price_unit": 100.0})],
+            }
+        )
+        template_move.action_post()
+        env.flush_all()
+        total = 1  # the template invoice
+        print(f"{'invoices':>10} {'customers':>10} {'plan lines':>11} {'seconds':>8} {'queries':>8}")
+        for size in sorted(args.sizes):
+            add_invoices(env, company, template_move, size - total, total)
+            total = size
+            cr.execute("ANALYZE account_move; ANALYZE res_partner")
+            elapsed, queries, plan = time_plan(env, company)
+            print(f"{size:>10,} {size // 10:>10,} {len(plan):>11,} {elapsed:>8.2f} {queries:>8}")
+        cr.rollback()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+import datetime
+
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRelancesTour(AccountTestInvoicingHttpCommon):
+    def test_send_test_from_invoice(self):
+        """An accountant opens an overdue invoice, tests its reminder on
+        themselves, and sees it in the history: in the real web client."""
+        company = self.company_data["company"]
+        customer = self.env["res.partner"].create({"name": "Client Tour", "email": "client.tour@example.com"})
+        # The browser runs on the real clock: the invoice is 16 days late today,
+        # so that level 2 (J+15) of the default program is due.
+        today = company._relance_today()
+        move = self.init_invoice("out_invoice", partner=customer, amounts=[500.0], invoice_date=today - datetime.timedelta(days=40))
+        move.invoice_date_due = today - datetime.timedelta(days=16)
+        move.action_post()
+        move.invoice_date_due = today - datetime.timedelta(days=16)
+        self.assertTrue(self.env.user.email)
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{move.id}",
+            "relances_auto_send_test_tour",
+            login=self.env.user.login,
+        )
+        log = move.relance_log_ids
+        self.assertEqual((log.kind, log.level, log.state), ("test", 2, "queued"))
+        self.assertEqual(log.mail_id.email_to, self.env.user.email_formatted)
+        self.assertEqual(move.relance_last_level, 0)
