@@ -12,6 +12,8 @@
         "security/ir.model.access.csv",
         "data/mail_template_data.xml",
         "data/relance_program_data.xml",
+        "data/relance_digest_templates.xml",
+        "data/ir_cron_data.xml",
         "wizards/relance_send_views.xml",
         "views/relance_program_views.xml",
         "views/relance_log_views.xml",

@@ -7,3 +7,5 @@ from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import mail_mail
+from . import relance_digest
+from . import relance_job

@@ -325,15 +325,18 @@ class AccountMove(models.Model):
                 )
             )
 
-    def _relance_log_values(self, stage, kind, state, recipient, subject, channel="email"):
+    def _relance_log_values(self, stage, kind, state, recipient, subject, channel="email", stage_by_move=None):
+        """History lines of the invoices in ``self``; ``stage_by_move`` gives
+        each invoice its own level when one mail covers several."""
+        stage_by_move = stage_by_move or {}
         return [
             {
                 "move_id": move.id,
                 "partner_id": move.commercial_partner_id.id,
                 "company_id": move.company_id.id,
-                "program_id": stage.program_id.id,
-                "stage_id": stage.id,
-                "level": stage.level,
+                "program_id": stage_by_move.get(move, stage).program_id.id,
+                "stage_id": stage_by_move.get(move, stage).id,
+                "level": stage_by_move.get(move, stage).level,
                 "date": move.company_id._relance_today(),
                 "kind": kind,
                 "channel": channel,
@@ -383,13 +386,15 @@ class AccountMove(models.Model):
         logs.mail_id = mail
         return logs
 
-    def _relance_send(self, stage, kind, partners=None, subject=None, body=None, attach_pdf=True):
+    def _relance_send(self, stage, kind, partners=None, subject=None, body=None, attach_pdf=True, stage_by_move=None):
         """Send the reminder of ``stage`` to the customer of the invoices in
         ``self`` (one customer, one mail) and record it in the history, in
         the same transaction as the mail is queued.
 
         :param kind: "manual" or "auto"
         :param partners: recipients (default: the invoice's contact)
+        :param stage_by_move: {invoice: stage} when the invoices of one mail
+            are at different levels (the mail uses ``stage``, the highest)
         :return: the new ``relance.log`` lines
         """
         main = self[0]
@@ -429,7 +434,7 @@ class AccountMove(models.Model):
         mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
         recipient = ", ".join(partners.mapped("email_formatted"))
         logs = self.env["relance.log"].sudo().create(
-            self._relance_log_values(stage, kind, "queued", recipient, subject)
+            self._relance_log_values(stage, kind, "queued", recipient, subject, stage_by_move=stage_by_move)
         )
         logs.write({"mail_id": mail.id, "mail_message_id": message.id})
         return logs

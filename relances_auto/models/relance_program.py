@@ -26,6 +26,11 @@ class RelanceProgram(models.Model):
         "Automatic: the daily job sends the reminder due to each customer.",
     )
     stage_ids = fields.One2many("relance.stage", "program_id", string="Stages", copy=True)
+    one_mail_per_customer = fields.Boolean(
+        string="One Mail per Customer",
+        help="The daily job sends each customer a single mail covering all its invoices "
+        "due for a reminder, at the highest level due, with #REF# replaced by the list of numbers.",
+    )
     stage_count = fields.Integer(compute="_compute_stage_count")
     next_stage_level = fields.Integer(compute="_compute_stage_count")
 
@@ -163,3 +168,9 @@ class RelanceProgram(models.Model):
             for program, vals in zip(self, vals_list, strict=True):
                 vals["name"] = self.env._("%s (copy)", program.name)
         return vals_list
+
+    @api.model
+    def _cron_relances(self):
+        """Daily job (runs hourly, acts once a day per company at its sending
+        hour): the simulation digest first, then the automatic reminders."""
+        self.env["relance.job"]._run()

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -18,6 +19,33 @@ class ResConfigSettings(models.TransientModel):
         string="Reminder Stages",
         readonly=False,
     )
+
+    relance_program_one_mail = fields.Boolean(
+        related="company_id.relance_program_id.one_mail_per_customer",
+        readonly=False,
+    )
+    relance_send_hour = fields.Float(related="company_id.relance_send_hour", readonly=False)
+    relance_digest_user_ids = fields.Many2many(related="company_id.relance_digest_user_ids", readonly=False)
+
+    def action_relance_send_simulation(self):
+        """Send me a simulation: the digest of what the daily job would do
+        today, to the current user only; nothing goes to any customer."""
+        self.ensure_one()
+        user = self.env.user
+        if not user.email:
+            raise UserError(self.env._("Your user has no email address: set one in your preferences first."))
+        self.execute()  # apply the settings on screen before simulating them
+        company = self.company_id or self.env.company
+        self.env["relance.job"].with_company(company)._send_digest(company, user)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("The simulation of today's reminders was sent to %s.", user.email),
+                "next": {"type": "ir.actions.client", "tag": "reload"},
+            },
+        }
 
     def action_relance_open_programs(self):
         return self.env["ir.actions.act_window"]._for_xml_id("relances_auto.relance_program_action")

@@ -4,3 +4,4 @@ from . import test_res_config_settings
 from . import test_account_move
 from . import test_relance_send
 from . import test_tour
+from . import test_relance_job

@@ -1,0 +1,186 @@
+import logging
+import threading
+from collections import defaultdict
+
+import psycopg2
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+# Customers (mails) handled per call; the cron calls again while work remains.
+BATCH_SIZE = 200
+# Mails queued between two commits of the job.
+COMMIT_EVERY = 20
+
+
+class RelanceJob(models.AbstractModel):
+    """The daily job: once a day per company, at its sending hour, mail the
+    simulation digest, then send the automatic reminders of the same plan.
+
+    Safe to run twice, to crash halfway and run again, and to run in two
+    workers at once: a reminder's history line is written in the same
+    transaction as its mail is queued, the database refuses a second automatic
+    line for the same invoice and level, and each batch locks its invoices."""
+
+    _name = "relance.job"
+    _description = "Reminder Daily Job"
+
+    @api.model
+    def _auto_commit(self):
+        # Commit between batches in production so that a crash loses nothing
+        # already queued; never inside tests (they run in one transaction).
+        return not getattr(threading.current_thread(), "testing", False)
+
+    @api.model
+    def _commit(self):
+        if self._auto_commit():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _run(self, companies=None, force=False):
+        """Run the job for ``companies`` (default: all) whose local time has
+        reached the sending hour and that have not run today.
+
+        :param force: run now whatever the hour (still once a day)
+        :return: number of reminders queued by this call
+        """
+        companies = (companies or self.env["res.company"].search([])).sudo()
+        batch = self.env.context.get("relance_batch_size", BATCH_SIZE)
+        queued = 0
+        for company in companies:
+            now = company._relance_now()
+            today = now.date()
+            if company.relance_run_date and company.relance_run_date >= today:
+                continue
+            if not force and now.hour + now.minute / 60 < company.relance_send_hour:
+                continue
+            job = self.with_company(company).with_context(relance_today=today)
+            if company.relance_digest_date != today:
+                job._send_digest(company, company._relance_digest_recipients())
+                company.relance_digest_date = today
+                self._commit()
+            done, remaining = job._send_automatic(company, limit=batch)
+            queued += done
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if remaining:
+                cron = self.env.ref("relances_auto.ir_cron_relances_auto", raise_if_not_found=False)
+                if cron:
+                    cron.sudo()._trigger()
+                return queued
+            company.relance_run_date = today
+            self._commit()
+        return queued
+
+    # ------------------------------------------------------------------
+    # Digest
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _send_digest(self, company, users, plan=None):
+        """Mail the simulation digest of ``company`` to ``users``, each in
+        their language. Sends nothing to any customer."""
+        if plan is None:
+            plan = self.env["relance.planner"]._get_plan(companies=company)
+        mails = self.env["mail.mail"].sudo()
+        for user in users:
+            digest = self.env["relance.digest"].with_context(lang=user.lang or "en_US")
+            subject, body = digest._render(company, plan)
+            mails |= mails.create(
+                {
+                    "subject": subject,
+                    "body_html": body,
+                    "email_from": company.email_formatted or self.env.user.email_formatted,
+                    "email_to": user.email_formatted,
+                    "recipient_ids": [(4, user.partner_id.id)],
+                    "auto_delete": True,
+                }
+            )
+        return mails
+
+    # ------------------------------------------------------------------
+    # Automatic reminders
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _group_mails(self, lines, programs):
+        """One mail per invoice, or per customer for programs that want it."""
+        groups = defaultdict(list)
+        for line in lines:
+            program = programs[line.program_id]
+            key = (line.partner_id, line.program_id) if program.one_mail_per_customer else (line.invoice_id,)
+            groups[key].append(line)
+        return list(groups.values())
+
+    @api.model
+    def _send_automatic(self, company, limit=BATCH_SIZE):
+        """Send up to ``limit`` mails of the plan; returns (done, remaining)."""
+        plan = [line for line in self.env["relance.planner"]._get_plan(companies=company) if line.send]
+        programs = self.env["relance.program"].browse({line.program_id for line in plan})
+        groups = self._group_mails(plan, {p.id: p for p in programs})
+        done = 0
+        for group in groups[:limit]:
+            done += self._send_group(company, [line.invoice_id for line in group])
+            if done and done % COMMIT_EVERY == 0:
+                self._commit()
+        self._commit()
+        return done, max(len(groups) - limit, 0)
+
+    @api.model
+    def _lock(self, move_ids):
+        """Lock the invoices of one mail; invoices another worker holds are left to it."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM account_move WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
+                    [tuple(move_ids)],
+                )
+                return [row[0] for row in self.env.cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            return []  # changed by a concurrent run since our snapshot: it handled them
+
+    @api.model
+    def _send_group(self, company, move_ids):
+        """Send one mail for these invoices of one customer, if still due."""
+        locked = self._lock(move_ids)
+        if not locked:
+            return 0
+        moves = self.env["account.move"].browse(locked)
+        moves.invalidate_recordset()
+        # Plan again now: an invoice paid or reminded since the digest is dropped.
+        lines = [
+            line
+            for line in self.env["relance.planner"]._get_plan(companies=company, move_ids=locked)
+            if line.send
+        ]
+        if not lines:
+            return 0
+        stages = self.env["relance.stage"].browse([line.stage_id for line in lines])
+        moves = self.env["account.move"].browse([line.invoice_id for line in lines])
+        stage_by_move = {move: stage for move, stage in zip(moves, stages, strict=True)}
+        top_stage = max(stages, key=lambda stage: stage.level)
+        try:
+            with self.env.cr.savepoint():
+                moves._relance_send(top_stage, "auto", stage_by_move=stage_by_move)
+        except psycopg2.IntegrityError:
+            # another run recorded this level in the meantime: never twice
+            _logger.info("Reminder of %s already sent by another run", moves.mapped("name"))
+            return 0
+        except UserError as error:
+            # template error, bad address…: recorded as failed, the others go on
+            self.env["relance.log"].sudo().create(
+                [
+                    dict(vals, failure_reason=str(error))
+                    for vals in moves._relance_log_values(
+                        top_stage,
+                        "auto",
+                        "failed",
+                        ", ".join(email for email in moves.partner_id.mapped("email") if email),
+                        moves._relance_subject(top_stage),
+                        stage_by_move=stage_by_move,
+                    )
+                ]
+            )
+            _logger.warning("Automatic reminder of %s failed: %s", moves.mapped("name"), error)
+        return 1
