@@ -96,6 +96,7 @@ def main():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
+    parser.add_argument("--job-size", type=int, default=10000, help="due reminders for the job timing (0: skip)")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = Registry(args.database)
@@ -123,6 +124,55 @@ def main():
             elapsed, queries, plan = time_plan(env, company)
             print(f"{size:>10,} {size // 10:>10,} {len(plan):>11,} {elapsed:>8.2f} {queries:>8}")
         cr.rollback()
+        if args.job_size:
+            time_job(env, args.job_size)
+
+
+def time_job(env, size):
+    """The whole daily job (digest + queuing the mails) on ``size`` due
+    reminders, one per invoice, over size/10 customers. Attachments are off
+    here (one wkhtmltopdf run per PDF dominates otherwise); a small sample
+    with the invoice PDF attached is timed apart."""
+    company = env.company
+    program = company.relance_program_id
+    program.mode = "auto"
+    env.user.partner_id.email = env.user.partner_id.email or "admin@example.com"
+    company.relance_digest_user_ids = env.user
+    customer = env["res.partner"].create({"name": "Job template", "email": "job@example.com"})
+    template_move = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": customer.id,
+            "invoice_date": "2026-01-01",
+            "invoice_line_ids": [Command.create({"name": "Bench", "quantity": 1, "price_unit": 100.0})],
+        }
+    )
+    template_move.action_post()
+    env.flush_all()
+    job = env["relance.job"].with_context(relance_today=TODAY)
+    print()
+    offset = 1_000_000
+    for attach, count in ((False, size), (True, min(20, size))):
+        add_invoices(env, company, template_move, count, offset)
+        offset += count
+        env.cr.execute(
+            "UPDATE account_move SET invoice_date_due = %s, relance_excluded = FALSE WHERE name LIKE 'BENCH/%%'",
+            [TODAY - datetime.timedelta(days=10)],
+        )
+        env.invalidate_all()
+        program.stage_ids.attach_invoice = attach
+        mails_before = env["mail.mail"].search_count([])
+        start = time.perf_counter()
+        job._send_digest(company, env.user)
+        digest_time = time.perf_counter() - start
+        done, _remaining = job._send_automatic(company, limit=count)
+        elapsed = time.perf_counter() - start
+        queued = env["mail.mail"].search_count([]) - mails_before - 1
+        label = "with the invoice PDF" if attach else "without attachment"
+        print(
+            f"daily job, {label}: digest in {digest_time:.1f} s, then {done:,} reminders queued "
+            f"({queued:,} mails), {elapsed:.1f} s in all = {done / elapsed:.1f} reminders/s"
+        )
 
 
 if __name__ == "__main__":

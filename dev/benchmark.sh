@@ -2,8 +2,8 @@
 # Benchmark of the reminder planner (and of the daily job): see dev/benchmark.py.
 #   dev/benchmark.sh            # N = 1,000 / 10,000 / 100,000
 #   dev/benchmark.sh 1000 5000  # other sizes
-# Uses its own database (relances_bench), recreated on each run (REUSE_DB=1
-# keeps it); the benchmark's data is rolled back at the end.
+# Uses its own database (relances_bench), recreated on each run.
+#   dev/benchmark.sh --job-size 2000 1000   # smaller job timing
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -11,10 +11,6 @@ have_odoo || die "Odoo is needed: run dev/setup.sh"
 pg_start
 DB=relances_bench
 mkdir -p "$RUN/logs"
-if [[ "${REUSE_DB:-0}" == "1" ]] && psql_run -c "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1; then
-    odoo_bin -d "$DB" -u relances_auto --stop-after-init --log-level=warn --logfile="$RUN/logs/bench-install.log"
-else
-    say "Creating $DB (relances_auto, no demo data)"
-    install_db "$DB" "$RUN/logs/bench-install.log" --without-demo=all
-fi
+say "Creating $DB (relances_auto, no demo data)"
+install_db "$DB" "$RUN/logs/bench-install.log" --without-demo=all
 exec "$VENV/bin/python" dev/benchmark.py -c "$ODOO_CONF" -d "$DB" "$@"

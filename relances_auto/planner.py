@@ -51,9 +51,9 @@ class Program:
         above ``above_level``; missed lower stages are skipped."""
         best = None
         for stage in self.stages:
-            if stage.delay_days <= days_late and stage.level > above_level:
-                if best is None or stage.level > best.level:
-                    best = stage
+            reached = stage.delay_days <= days_late and stage.level > above_level
+            if reached and (best is None or stage.level > best.level):
+                best = stage
         return best
 
     def reached_stage(self, days_late: int) -> Stage | None:

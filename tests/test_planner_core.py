@@ -78,7 +78,10 @@ def test_partial_payment_does_not_stop_reminders():
     assert plan_one(invoice(40, payment_state="partial")).send
 
 
-@pytest.mark.parametrize(("field", "value"), [("move_type", "out_refund"), ("move_type", "in_invoice"), ("state", "draft"), ("state", "cancel")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("move_type", "out_refund"), ("move_type", "in_invoice"), ("state", "draft"), ("state", "cancel")],
+)
 def test_only_posted_customer_invoices(field, value):
     assert plan_one(invoice(40, **{field: value})) is None
 
@@ -138,7 +141,12 @@ invoices_strategy = st.builds(
 )
 
 
-@given(inv=invoices_strategy, stages=stages_strategy, mode=st.sampled_from(["auto", "manual"]), today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)))
+@given(
+    inv=invoices_strategy,
+    stages=stages_strategy,
+    mode=st.sampled_from(["auto", "manual"]),
+    today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)),
+)
 def test_never_sends_a_level_at_or_below_one_already_sent(inv, stages, mode, today):
     line = core.plan_invoice(inv, core.Program(1, mode, stages), today)
     if line and line.send:
@@ -146,14 +154,22 @@ def test_never_sends_a_level_at_or_below_one_already_sent(inv, stages, mode, tod
         assert line.days_late >= max(s.delay_days for s in stages if s.level == line.level)
 
 
-@given(inv=invoices_strategy, stages=stages_strategy, today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)))
+@given(
+    inv=invoices_strategy, stages=stages_strategy, today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1))
+)
 def test_never_a_settled_invoice(inv, stages, today):
     line = core.plan_invoice(inv, core.Program(1, "auto", stages), today)
     if inv.payment_state not in ("not_paid", "partial"):
         assert line is None
 
 
-@given(inv=invoices_strategy, stages=stages_strategy, mode=st.sampled_from(["auto", "manual"]), today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)), later=st.integers(0, 400))
+@given(
+    inv=invoices_strategy,
+    stages=stages_strategy,
+    mode=st.sampled_from(["auto", "manual"]),
+    today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)),
+    later=st.integers(0, 400),
+)
 def test_monotonic_in_the_date(inv, stages, mode, today, later):
     program = core.Program(1, mode, stages)
     before = core.plan_invoice(inv, program, today)
@@ -162,7 +178,9 @@ def test_monotonic_in_the_date(inv, stages, mode, today, later):
         assert after is not None and after.level >= before.level
 
 
-@given(inv=invoices_strategy, stages=stages_strategy, today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1)))
+@given(
+    inv=invoices_strategy, stages=stages_strategy, today=st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1))
+)
 def test_sending_then_replanning_never_repeats(inv, stages, today):
     """After the planned level is recorded, the same day's plan sends nothing."""
     program = core.Program(1, "auto", stages)

@@ -2,10 +2,10 @@ from . import relance_program
 from . import relance_stage
 from . import relance_log
 from . import relance_planner
+from . import relance_digest
+from . import relance_job
 from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import mail_mail
-from . import relance_digest
-from . import relance_job

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize
@@ -12,8 +14,7 @@ class AccountMove(models.Model):
         string="Excluded from Automatic Reminders",
         copy=False,
         tracking=True,
-        help="The daily job never reminds this invoice (e.g. disputed); "
-        "it can still be reminded by hand.",
+        help="The daily job never reminds this invoice (e.g. disputed); it can still be reminded by hand.",
     )
     relance_auto_enabled = fields.Boolean(
         string="Automatic Reminders",
@@ -136,7 +137,8 @@ class AccountMove(models.Model):
     def _compute_relance_next(self):
         for move in self:
             program = move._relance_stage_program() if move.relance_show else self.env["relance.program"]
-            stage = program.sudo().stage_ids.filtered(lambda s: s.level > move.relance_last_level).sorted("level")[:1]
+            last_level = move.relance_last_level
+            stage = program.sudo().stage_ids.filtered(lambda s, last=last_level: s.level > last).sorted("level")[:1]
             move.relance_next_level = stage.level
             move.relance_next_date = (
                 fields.Date.add(move.invoice_date_due, days=stage.delay_days)
@@ -150,11 +152,15 @@ class AccountMove(models.Model):
             move.relance_show = move.move_type == "out_invoice" and move.state == "posted"
 
     def _compute_relance_to_remind(self):
-        due = {
-            line.invoice_id
-            for line in self.env["relance.planner"]._get_plan(move_ids=self.ids)
-            if line.reason != core.REASON_ALREADY_SENT
-        } if self.ids else set()
+        due = (
+            {
+                line.invoice_id
+                for line in self.env["relance.planner"]._get_plan(move_ids=self.ids)
+                if line.reason != core.REASON_ALREADY_SENT
+            }
+            if self.ids
+            else set()
+        )
         for move in self:
             move.relance_to_remind = move.id in due
 
@@ -278,11 +284,10 @@ class AccountMove(models.Model):
         template = stage.mail_template_id
         lang = lang or main._relance_lang(template)
         try:
-            body = (
-                template.with_context(lang=lang, relance_move_ids=self.ids)
-                ._render_field("body_html", main.ids, options={"post_process": True})[main.id]
-            )
-        except Exception as error:  # noqa: BLE001 - any rendering error is reported the same way
+            body = template.with_context(lang=lang, relance_move_ids=self.ids)._render_field(
+                "body_html", main.ids, options={"post_process": True}
+            )[main.id]
+        except Exception as error:
             raise UserError(
                 self.env._(
                     "The mail template “%(template)s” of reminder level %(level)s cannot be rendered "
@@ -380,8 +385,10 @@ class AccountMove(models.Model):
                 }
             )
         )
-        logs = self.env["relance.log"].sudo().create(
-            self._relance_log_values(stage, "test", "queued", user.email_formatted, subject)
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .create(self._relance_log_values(stage, "test", "queued", user.email_formatted, subject))
         )
         logs.mail_id = mail
         return logs
@@ -410,11 +417,10 @@ class AccountMove(models.Model):
             no_new_invoice=True,
             mail_notify_force_send=False,  # queued: the mail queue sends it, never this transaction
         ).message_post(
-            body=body,
+            body=body if isinstance(body, Markup) else Markup(body),  # rendered or edited HTML
             subject=subject,
             partner_ids=partners.ids,
             attachments=attachments,
-            body_is_html=True,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             email_from=self._relance_email_from(template),
@@ -433,16 +439,20 @@ class AccountMove(models.Model):
             )
         mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
         recipient = ", ".join(partners.mapped("email_formatted"))
-        logs = self.env["relance.log"].sudo().create(
-            self._relance_log_values(stage, kind, "queued", recipient, subject, stage_by_move=stage_by_move)
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .create(self._relance_log_values(stage, kind, "queued", recipient, subject, stage_by_move=stage_by_move))
         )
         logs.write({"mail_id": mail.id, "mail_message_id": message.id})
         return logs
 
     def _relance_record(self, stage, note=None, channel="other"):
         """A reminder made outside Odoo (a phone call…): counts as its level."""
-        logs = self.env["relance.log"].sudo().create(
-            self._relance_log_values(stage, "manual", "recorded", note or "", note or "", channel=channel)
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .create(self._relance_log_values(stage, "manual", "recorded", note or "", note or "", channel=channel))
         )
         for move in self:
             move.message_post(

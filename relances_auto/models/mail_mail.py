@@ -7,13 +7,17 @@ class MailMail(models.Model):
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
         """Keep the reminder history in step with the mail queue, before a
         sent mail is possibly deleted (auto_delete)."""
-        logs = self.env["relance.log"].sudo().search(
-            [
-                "|",
-                ("mail_id", "in", self.ids),
-                ("mail_message_id", "in", self.mail_message_id.ids),
-                ("state", "=", "queued"),
-            ]
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("mail_id", "in", self.ids),
+                    ("mail_message_id", "in", self.mail_message_id.ids),
+                    ("state", "=", "queued"),
+                ]
+            )
         )
         if logs:
             logs._update_from_mails(self, failure_reason=failure_reason if failure_type else False)

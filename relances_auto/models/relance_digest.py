@@ -63,9 +63,17 @@ class RelanceDigest(models.AbstractModel):
             }
             for partner in partners.sorted(lambda p: (p.display_name or "").lower())
         ]
-        failed = env["relance.log"].sudo().search(
-            [("company_id", "=", company.id), ("kind", "=", "auto"), ("state", "=", "failed"),
-             ("date", ">=", today - datetime.timedelta(days=1))]
+        failed = (
+            env["relance.log"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "auto"),
+                    ("state", "=", "failed"),
+                    ("date", ">=", today - datetime.timedelta(days=1)),
+                ]
+            )
         )
         return {
             "company": company,
@@ -77,8 +85,7 @@ class RelanceDigest(models.AbstractModel):
             "not_sent": sum(1 for line in shown if not line.send),
             "already_sent": sum(1 for line in plan if line.reason == core.REASON_ALREADY_SENT),
             "failed": [
-                {"name": log.move_id.name, "level": log.level, "reason": log.failure_reason or ""}
-                for log in failed
+                {"name": log.move_id.name, "level": log.level, "reason": log.failure_reason or ""} for log in failed
             ],
         }
 

@@ -150,19 +150,19 @@ class RelanceJob(models.AbstractModel):
         moves.invalidate_recordset()
         # Plan again now: an invoice paid or reminded since the digest is dropped.
         lines = [
-            line
-            for line in self.env["relance.planner"]._get_plan(companies=company, move_ids=locked)
-            if line.send
+            line for line in self.env["relance.planner"]._get_plan(companies=company, move_ids=locked) if line.send
         ]
         if not lines:
             return 0
         stages = self.env["relance.stage"].browse([line.stage_id for line in lines])
         moves = self.env["account.move"].browse([line.invoice_id for line in lines])
-        stage_by_move = {move: stage for move, stage in zip(moves, stages, strict=True)}
+        stage_by_move = dict(zip(moves, stages, strict=True))
         top_stage = max(stages, key=lambda stage: stage.level)
         try:
             with self.env.cr.savepoint():
-                moves._relance_send(top_stage, "auto", stage_by_move=stage_by_move)
+                moves._relance_send(
+                    top_stage, "auto", stage_by_move=stage_by_move, attach_pdf=top_stage.attach_invoice
+                )
         except psycopg2.IntegrityError:
             # another run recorded this level in the meantime: never twice
             _logger.info("Reminder of %s already sent by another run", moves.mapped("name"))

@@ -41,7 +41,9 @@ class RelanceLog(models.Model):
         default="email",
     )
     state = fields.Selection(STATES, required=True, default="queued", index=True)
-    recipient = fields.Char(help="Who the reminder went to: email addresses, or a note for a reminder recorded by hand.")
+    recipient = fields.Char(
+        help="Who the reminder went to: email addresses, or a note for a reminder recorded by hand."
+    )
     subject = fields.Char()
     mail_id = fields.Many2one("mail.mail", string="Mail", ondelete="set null", index="btree_not_null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null", index="btree_not_null")
@@ -89,7 +91,9 @@ class RelanceLog(models.Model):
         """Follow the real mail: sent when the queue sent it, failed if not."""
         for log in self:
             mail = mails.filtered(
-                lambda m, log=log: m == log.mail_id or (log.mail_message_id and m.mail_message_id == log.mail_message_id)
+                lambda m, log=log: (
+                    m == log.mail_id or (log.mail_message_id and m.mail_message_id == log.mail_message_id)
+                )
             )[:1]
             if not mail:
                 continue

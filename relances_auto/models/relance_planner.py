@@ -130,4 +130,3 @@ class RelancePlanner(models.AbstractModel):
                 )
             )
         return invoices
-

@@ -36,9 +36,7 @@ class RelanceProgram(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        programs = super(RelanceProgram, self.with_context(relance_defer_program_check=True)).create(
-            vals_list
-        )
+        programs = super(RelanceProgram, self.with_context(relance_defer_program_check=True)).create(vals_list)
         return programs.with_env(self.env)
 
     def write(self, vals):

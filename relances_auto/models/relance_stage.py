@@ -35,6 +35,11 @@ class RelanceStage(models.Model):
         help="Subject of the reminder mail; #REF# is replaced by the invoice number "
         "(by the list of numbers when one mail covers several invoices).",
     )
+    attach_invoice = fields.Boolean(
+        string="Attach the Invoice",
+        default=True,
+        help="Attach the invoice PDF to the reminder mail.",
+    )
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Mail Template",
@@ -57,9 +62,7 @@ class RelanceStage(models.Model):
     def _check_values(self):
         for stage in self:
             if not 1 <= stage.level <= MAX_STAGES:
-                raise ValidationError(
-                    self.env._("The level of a reminder stage is 1, 2 or 3, not %s.", stage.level)
-                )
+                raise ValidationError(self.env._("The level of a reminder stage is 1, 2 or 3, not %s.", stage.level))
             if stage.delay_days < 0:
                 raise ValidationError(
                     self.env._(
@@ -69,9 +72,7 @@ class RelanceStage(models.Model):
                     )
                 )
             if not (stage.subject or "").strip():
-                raise ValidationError(
-                    self.env._("Level %s: enter the subject of the reminder mail.", stage.level)
-                )
+                raise ValidationError(self.env._("Level %s: enter the subject of the reminder mail.", stage.level))
             if stage.mail_template_id.model != "account.move":
                 raise ValidationError(
                     self.env._(

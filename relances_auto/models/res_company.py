@@ -30,11 +30,11 @@ class ResCompany(models.Model):
         help="Who receives the simulation digest every morning; by default the "
         "accounting administrators of the company.",
     )
-    relance_digest_date = fields.Date(
-        string="Last Simulation Digest", readonly=True, copy=False
-    )
+    relance_digest_date = fields.Date(string="Last Simulation Digest", readonly=True, copy=False)
     relance_run_date = fields.Date(
-        string="Last Automatic Run", readonly=True, copy=False,
+        string="Last Automatic Run",
+        readonly=True,
+        copy=False,
         help="Local date of the last completed automatic run.",
     )
 
@@ -51,8 +51,10 @@ class ResCompany(models.Model):
         self.ensure_one()
         users = self.relance_digest_user_ids.filtered("active")
         if not users:
-            users = self.env.ref("account.group_account_manager").sudo().users.filtered(
-                lambda u: self in u.company_ids and not u.share and u.active
+            users = (
+                self.env.ref("account.group_account_manager")
+                .sudo()
+                .users.filtered(lambda u: self in u.company_ids and not u.share and u.active)
             )
         return users.filtered(lambda u: u.email)
 

@@ -29,7 +29,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + ["relance_policy", "relance_program_id"]
+        return [*super()._commercial_fields(), "relance_policy", "relance_program_id"]
 
     @api.constrains("relance_policy", "relance_program_id")
     def _check_relance_policy(self):

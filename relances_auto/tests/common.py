@@ -1,10 +1,9 @@
 from contextlib import contextmanager
 
 from odoo import Command
-from odoo.tests import new_test_user
-
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.mail.tests.common import MailCommon
+from odoo.tests import new_test_user
 
 
 class RelancesCommon(AccountTestInvoicingCommon, MailCommon):

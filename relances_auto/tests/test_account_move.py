@@ -12,7 +12,9 @@ class TestInvoiceReminders(RelancesCommon):
 
     def test_stage_due_by_lateness(self):
         moves = {
-            days: self._create_invoice(due_date=f"2026-03-{31 - days:02d}") if days < 31 else self._create_invoice(due_date="2026-02-15")
+            days: self._create_invoice(due_date=f"2026-03-{31 - days:02d}")
+            if days < 31
+            else self._create_invoice(due_date="2026-02-15")
             for days in (3, 7, 16, 30, 44)
         }
         plan = self._plan()
@@ -110,7 +112,9 @@ class TestInvoiceReminders(RelancesCommon):
         not_yet = self._create_invoice(due_date="2026-03-28")
         reminded = self._create_invoice(due_date="2026-03-20")
         reminded._relance_record(self.program.stage_ids.filtered(lambda s: s.level == 1))
-        found = self.env["account.move"].search([("relance_to_remind", "=", True), ("company_id", "=", self.company.id)])
+        found = self.env["account.move"].search(
+            [("relance_to_remind", "=", True), ("company_id", "=", self.company.id)]
+        )
         self.assertIn(due, found)
         self.assertNotIn(not_yet, found)
         self.assertNotIn(reminded, found, "its due stage was already sent")

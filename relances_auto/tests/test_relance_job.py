@@ -3,10 +3,9 @@ from unittest.mock import patch
 import psycopg2
 from freezegun import freeze_time
 
+from odoo.addons.relances_auto.models.account_move import AccountMove
 from odoo.tests import tagged
 from odoo.tools import mute_logger
-
-from odoo.addons.relances_auto.models.account_move import AccountMove
 
 from .common import RelancesCommon
 
@@ -54,7 +53,11 @@ class TestDailyJob(RelancesCommon):
             self.assertIn("Bernard SA", digest.body_html)
             self.assertIn(self.move_a2.name, digest.body_html)
             self.assertEqual(queued, 3)
-            self.assertMailMail(self.customer, "outgoing", fields_values={"subject": f"Reminder: invoice {self.move_a1.name} is overdue"})
+            self.assertMailMail(
+                self.customer,
+                "outgoing",
+                fields_values={"subject": f"Reminder: invoice {self.move_a1.name} is overdue"},
+            )
             self.assertMailMail(
                 self.customer_b,
                 "outgoing",
@@ -103,7 +106,7 @@ class TestDailyJob(RelancesCommon):
 
     def test_a_failing_invoice_never_stops_the_others(self):
         template = self.env.ref("relances_auto.mail_template_relance_level_1")
-        template.body_html = '<p t-out="1 / 0 if object.ref == \'BOOM\' else object.name"/>'
+        template.body_html = "<p t-out=\"1 / 0 if object.ref == 'BOOM' else object.name\"/>"
         self.move_a1.ref = "BOOM"
         with freeze_time(AT_HOUR), self.mock_mail_gateway():
             self._run()
@@ -150,9 +153,7 @@ class TestDailyJob(RelancesCommon):
             self._run(relance_batch_size=10)
         logs = self._auto_logs()
         self.assertEqual(sorted(logs.mapped("level")), [1, 2, 3], "each reminder exactly once")
-        customer_mails = self._new_mails.exists().filtered(
-            lambda m: m.email_to != self.manager_user.email_formatted
-        )
+        customer_mails = self._new_mails.exists().filtered(lambda m: m.email_to != self.manager_user.email_formatted)
         self.assertEqual(len(customer_mails), 3)
         self.assertEqual(str(self.company.relance_run_date), "2026-03-31")
 

@@ -36,9 +36,7 @@ class TestRelanceProgram(RelancesCommon):
         program = company.relance_program_id
         self.assertEqual(program.with_context(lang="fr_FR").name, "Relances standard")
         self.assertIn("#REF#", program.stage_ids[0].with_context(lang="fr_FR").subject)
-        self.assertNotEqual(
-            program.stage_ids[0].with_context(lang="fr_FR").subject, program.stage_ids[0].subject
-        )
+        self.assertNotEqual(program.stage_ids[0].with_context(lang="fr_FR").subject, program.stage_ids[0].subject)
 
     def test_program_with_one_to_three_stages(self):
         for stages in (((1, 0),), ((1, 3), (2, 9)), ((1, 1), (2, 2), (3, 3))):
@@ -120,8 +118,10 @@ class TestRelanceProgram(RelancesCommon):
 
     def test_stage_default_template_follows_level(self):
         program = self._create_program(stages=((1, 5),))
-        stage = self.env["relance.stage"].with_context(default_level=2).create(
-            {"program_id": program.id, "level": 2, "delay_days": 10, "subject": "Second #REF#"}
+        stage = (
+            self.env["relance.stage"]
+            .with_context(default_level=2)
+            .create({"program_id": program.id, "level": 2, "delay_days": 10, "subject": "Second #REF#"})
         )
         self.assertEqual(stage.mail_template_id, self.env.ref("relances_auto.mail_template_relance_level_2"))
 
@@ -136,9 +136,7 @@ class TestRelanceProgram(RelancesCommon):
                 self.assertEqual(line.level, 2, "the next stage gets the next level")
                 line.delay_days = 12
                 line.subject = "Second reminder #REF#"
-                self.assertEqual(
-                    line.mail_template_id, self.env.ref("relances_auto.mail_template_relance_level_2")
-                )
+                self.assertEqual(line.mail_template_id, self.env.ref("relances_auto.mail_template_relance_level_2"))
         program = form.record
         self.assertEqual(program.stage_ids.sorted("level").mapped("delay_days"), [3, 12])
         self.assertEqual(program.company_id, self.env.company)

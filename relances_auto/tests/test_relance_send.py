@@ -19,7 +19,9 @@ class TestRelanceSend(RelancesCommon):
 
     def _wizard(self, move=None, user=None):
         action = (move or self.move).with_user(user or self.billing_user).action_relance_open_send()
-        return Form(self.env[action["res_model"]].with_user(user or self.billing_user).with_context(**action["context"]))
+        return Form(
+            self.env[action["res_model"]].with_user(user or self.billing_user).with_context(**action["context"])
+        )
 
     def test_wizard_defaults(self):
         wizard = self._wizard()
@@ -136,9 +138,9 @@ class TestRelanceSend(RelancesCommon):
         self.assertFalse(self.move.relance_log_ids)
 
     def test_paid_invoice_cannot_be_reminded(self):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=self.move.ids
-        ).create({"payment_date": "2026-03-30"})._create_payments()
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=self.move.ids).create(
+            {"payment_date": "2026-03-30"}
+        )._create_payments()
         with self.assertRaisesRegex(UserError, "nothing left to pay"):
             self._wizard().save().action_send_customer()
 

@@ -15,10 +15,9 @@ class TestSettings(RelancesCommon):
         self.assertEqual(self.program.mode, "auto")
 
     def test_edit_stages_inline(self):
-        with self._settings_form() as form:
-            with form.relance_stage_ids.edit(0) as line:
-                line.delay_days = 3
-                line.subject = "Petit rappel #REF#"
+        with self._settings_form() as form, form.relance_stage_ids.edit(0) as line:
+            line.delay_days = 3
+            line.subject = "Petit rappel #REF#"
         stage_1 = self.program.stage_ids.filtered(lambda s: s.level == 1)
         self.assertEqual(stage_1.delay_days, 3)
         self.assertEqual(stage_1.subject, "Petit rappel #REF#")
@@ -27,11 +26,10 @@ class TestSettings(RelancesCommon):
         with self._settings_form() as form:
             form.relance_stage_ids.remove(2)
         self.assertEqual(self.program.stage_ids.mapped("level"), [1, 2])
-        with self._settings_form() as form:
-            with form.relance_stage_ids.new() as line:
-                line.level = 3
-                line.delay_days = 45
-                line.subject = "Mise en demeure #REF#"
+        with self._settings_form() as form, form.relance_stage_ids.new() as line:
+            line.level = 3
+            line.delay_days = 45
+            line.subject = "Mise en demeure #REF#"
         self.assertEqual(self.program.stage_ids.sorted("level").mapped("delay_days"), [7, 15, 45])
 
     def test_choose_another_global_program(self):

@@ -1,8 +1,7 @@
 import datetime
 
-from odoo.tests import tagged
-
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+from odoo.tests import tagged
 
 
 @tagged("post_install", "-at_install")
@@ -15,7 +14,9 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         # The browser runs on the real clock: the invoice is 16 days late today,
         # so that level 2 (J+15) of the default program is due.
         today = company._relance_today()
-        move = self.init_invoice("out_invoice", partner=customer, amounts=[500.0], invoice_date=today - datetime.timedelta(days=40))
+        move = self.init_invoice(
+            "out_invoice", partner=customer, amounts=[500.0], invoice_date=today - datetime.timedelta(days=40)
+        )
         move.invoice_date_due = today - datetime.timedelta(days=16)
         move.action_post()
         move.invoice_date_due = today - datetime.timedelta(days=16)

@@ -38,7 +38,9 @@ class RelanceSend(models.TransientModel):
     subject = fields.Char(compute="_compute_content", store=True, readonly=False)
     body = fields.Html(compute="_compute_content", store=True, readonly=False, sanitize_style=True)
     render_error = fields.Text(compute="_compute_content", store=True)
-    attach_pdf = fields.Boolean(string="Attach the Invoice", default=True)
+    attach_pdf = fields.Boolean(
+        string="Attach the Invoice", compute="_compute_attach_pdf", store=True, readonly=False
+    )
     note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
     log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
     mass_summary = fields.Html(compute="_compute_mass_summary", sanitize=False)
@@ -56,6 +58,11 @@ class RelanceSend(models.TransientModel):
     def _compute_stage_id(self):
         for wizard in self:
             wizard.stage_id = wizard.move_id._origin._relance_default_stage() if wizard.move_id else False
+
+    @api.depends("stage_id")
+    def _compute_attach_pdf(self):
+        for wizard in self:
+            wizard.attach_pdf = wizard.stage_id.attach_invoice if wizard.stage_id else True
 
     @api.depends("move_id")
     def _compute_partner_ids(self):
@@ -81,8 +88,7 @@ class RelanceSend(models.TransientModel):
                 continue
             to_send, skipped = wizard._mass_plan()
             rows = [
-                Markup("<li>%s — %s</li>")
-                % (move.name, self.env._("level %s will be sent", stage.level))
+                Markup("<li>%s — %s</li>") % (move.name, self.env._("level %s will be sent", stage.level))
                 for move, stage in to_send
             ] + [Markup("<li>%s — %s</li>") % (move.name, reason) for move, reason in skipped]
             wizard.mass_summary = Markup("<ul>%s</ul>") % Markup("").join(rows)
@@ -113,11 +119,13 @@ class RelanceSend(models.TransientModel):
     def action_send_test(self):
         """Send me a test: to my own address, never counted as a stage."""
         self._check_ready()
-        self.move_id._relance_send_test(
-            self.stage_id, subject=self.subject, body=self.body, attach_pdf=self.attach_pdf
-        )
+        self.move_id._relance_send_test(self.stage_id, subject=self.subject, body=self.body, attach_pdf=self.attach_pdf)
         return self._done(
-            self.env._("Test of reminder level %(level)s sent to %(email)s.", level=self.stage_id.level, email=self.env.user.email)
+            self.env._(
+                "Test of reminder level %(level)s sent to %(email)s.",
+                level=self.stage_id.level,
+                email=self.env.user.email,
+            )
         )
 
     def action_send_customer(self):
