@@ -160,9 +160,7 @@ class RelanceJob(models.AbstractModel):
         top_stage = max(stages, key=lambda stage: stage.level)
         try:
             with self.env.cr.savepoint():
-                moves._relance_send(
-                    top_stage, "auto", stage_by_move=stage_by_move, attach_pdf=top_stage.attach_invoice
-                )
+                moves._relance_send(top_stage, "auto", stage_by_move=stage_by_move, attach_pdf=top_stage.attach_invoice)
         except psycopg2.IntegrityError:
             # another run recorded this level in the meantime: never twice
             _logger.info("Reminder of %s already sent by another run", moves.mapped("name"))

@@ -38,9 +38,7 @@ class RelanceSend(models.TransientModel):
     subject = fields.Char(compute="_compute_content", store=True, readonly=False)
     body = fields.Html(compute="_compute_content", store=True, readonly=False, sanitize_style=True)
     render_error = fields.Text(compute="_compute_content", store=True)
-    attach_pdf = fields.Boolean(
-        string="Attach the Invoice", compute="_compute_attach_pdf", store=True, readonly=False
-    )
+    attach_pdf = fields.Boolean(string="Attach the Invoice", compute="_compute_attach_pdf", store=True, readonly=False)
     note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
     log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
     mass_summary = fields.Html(compute="_compute_mass_summary", sanitize=False)
