@@ -78,6 +78,22 @@ def add_invoices(env, company, template_move, count, offset):
     env.invalidate_all()
 
 
+def create_template_invoice(env, name):
+    """One real posted invoice, the row the benchmark's invoices are cloned from."""
+    customer = env["res.partner"].create({"name": name, "email": "template@example.com"})
+    template_move = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": customer.id,
+            "invoice_date": "2026-01-01",
+            "invoice_line_ids": [Command.create({"name": "Bench", "quantity": 1, "price_unit": 100.0})],
+        }
+    )
+    template_move.action_post()
+    env.flush_all()
+    return template_move
+
+
 def time_plan(env, company):
     env.invalidate_all()
     env.registry.clear_cache()
@@ -104,17 +120,7 @@ def main():
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.company
         company.relance_program_id.mode = "auto"
-        customer = env["res.partner"].create({"name": "Bench template", "email": "template@example.com"})
-        template_move = env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_date": "2026-01-01",
-                "invoice_line_ids": [Command.create({"name": "Bench", "quantity": 1, "price_unit": 100.0})],
-            }
-        )
-        template_move.action_post()
-        env.flush_all()
+        template_move = create_template_invoice(env, "Bench template")
         total = 1  # the template invoice
         print(f"{'invoices':>10} {'customers':>10} {'plan lines':>11} {'seconds':>8} {'queries':>8}")
         for size in sorted(args.sizes):
@@ -138,17 +144,7 @@ def time_job(env, size):
     program.mode = "auto"
     env.user.partner_id.email = env.user.partner_id.email or "admin@example.com"
     company.relance_digest_user_ids = env.user
-    customer = env["res.partner"].create({"name": "Job template", "email": "job@example.com"})
-    template_move = env["account.move"].create(
-        {
-            "move_type": "out_invoice",
-            "partner_id": customer.id,
-            "invoice_date": "2026-01-01",
-            "invoice_line_ids": [Command.create({"name": "Bench", "quantity": 1, "price_unit": 100.0})],
-        }
-    )
-    template_move.action_post()
-    env.flush_all()
+    template_move = create_template_invoice(env, "Job template")
     job = env["relance.job"].with_context(relance_today=TODAY)
     print()
     offset = 1_000_000
