@@ -272,7 +272,7 @@ class AccountMove(models.Model):
         """The stage's subject in ``lang``, #REF# replaced by the numbers of
         the invoices in ``self`` (one mail may cover several)."""
         subject = stage.with_context(lang=lang or self[:1].partner_id.lang or "en_US").subject or ""
-        return subject.replace("#REF#", ", ".join(self.mapped("name")))
+        return subject.replace("#REF#", ", ".join(sorted(self.mapped("name"))))
 
     def _relance_render(self, stage, lang=None):
         """Subject and body of the reminder of ``stage`` for the invoices in

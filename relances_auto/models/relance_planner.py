@@ -90,6 +90,7 @@ class RelancePlanner(models.AbstractModel):
                    AND m.payment_state IN ('not_paid', 'partial')
                    AND (%s)
                    %s
+                 ORDER BY m.invoice_date_due, m.id
                 """,
                 due_filter,
                 move_filter,

@@ -53,10 +53,14 @@ class TestDailyJob(RelancesCommon):
             self.assertIn("Bernard SA", digest.body_html)
             self.assertIn(self.move_a2.name, digest.body_html)
             self.assertEqual(queued, 3)
-            self.assertMailMail(
-                self.customer,
-                "outgoing",
-                fields_values={"subject": f"Reminder: invoice {self.move_a1.name} is overdue"},
+            customer_mails = self._new_mails.filtered(lambda m: self.customer in m.recipient_ids)
+            self.assertEqual(
+                sorted(customer_mails.mapped("subject")),
+                [
+                    f"Formal notice: invoice {self.move_a2.name} remains unpaid",
+                    f"Reminder: invoice {self.move_a1.name} is overdue",
+                ],
+                "one mail per invoice",
             )
             self.assertMailMail(
                 self.customer_b,

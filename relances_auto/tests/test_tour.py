@@ -1,5 +1,6 @@
 import datetime
 
+from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 from odoo.tests import tagged
 
@@ -30,3 +31,26 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         self.assertEqual((log.kind, log.level, log.state), ("test", 2, "queued"))
         self.assertEqual(log.mail_id.email_to, self.env.user.email_formatted)
         self.assertEqual(move.relance_last_level, 0)
+
+    def test_settings_screen(self):
+        """An administrator switches the global program to automatic in Settings."""
+        company = self.company_data["company"]
+        self.env.user.groups_id |= self.env.ref("base.group_system")
+        self.start_tour("/odoo/settings#account", "relances_auto_settings_tour", login=self.env.user.login)
+        self.assertEqual(company.relance_program_id.mode, "auto")
+
+    def test_customer_override_screen(self):
+        """An accountant gives a customer its own program on the customer form."""
+        company = self.company_data["company"]
+        program = self.env["relance.program"].create(
+            {
+                "name": "Tour program",
+                "company_id": company.id,
+                "stage_ids": [Command.create({"level": 1, "delay_days": 3, "subject": "Rappel #REF#"})],
+            }
+        )
+        customer = self.env["res.partner"].create({"name": "Client Form", "is_company": True})
+        url = f"/odoo/action-account.res_partner_action_customer/{customer.id}"
+        self.start_tour(url, "relances_auto_partner_tour", login=self.env.user.login)
+        self.assertEqual(customer.relance_policy, "custom")
+        self.assertEqual(customer.relance_program_id, program)

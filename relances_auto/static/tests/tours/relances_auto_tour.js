@@ -47,3 +47,74 @@ registry.category("web_tour.tours").add("relances_auto_send_test_tour", {
         },
     ],
 });
+
+// Settings: the Relances block shows the global program, its mode and stages;
+// switching it to automatic and saving works.
+registry.category("web_tour.tours").add("relances_auto_settings_tour", {
+    steps: () => [
+        {
+            content: "The Relances block is in the Invoicing settings",
+            trigger: "#relance_global_program:contains(Global reminder program)",
+        },
+        {
+            content: "The stages of the global program are listed",
+            trigger: "#relance_global_program .o_field_widget[name=relance_stage_ids] .o_data_row:nth-child(3)",
+        },
+        {
+            content: "Switch the global program to automatic",
+            trigger: "#relance_global_program .o_field_widget[name=relance_program_mode] input[data-value=auto]",
+            run: "click",
+        },
+        {
+            content: "Save",
+            trigger: ".o_control_panel .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved: the mode is automatic",
+            trigger: "#relance_global_program .o_field_widget[name=relance_program_mode] input[data-value=auto]:checked",
+        },
+        {
+            content: "Open all reminder programs",
+            trigger: "#relance_global_program button[name=action_relance_open_programs]:enabled",
+            run: "click",
+        },
+        {
+            content: "The program list shows the global program, now automatic",
+            trigger: ".o_list_view .o_data_row:contains(Standard reminders):contains(Automatic)",
+        },
+    ],
+});
+
+// Customer form: the Reminders section sets a custom program.
+registry.category("web_tour.tours").add("relances_auto_partner_tour", {
+    steps: () => [
+        {
+            content: "Open the Invoicing tab",
+            trigger: ".o_notebook a.nav-link:contains(Invoicing)",
+            run: "click",
+        },
+        {
+            content: "Choose a custom program",
+            trigger: ".o_group .o_field_widget[name=relance_policy] input[data-value=custom]",
+            run: "click",
+        },
+        {
+            content: "Pick the program",
+            trigger: ".o_field_widget[name=relance_program_id] input",
+            run: "edit Tour program",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains(Tour program)",
+            run: "click",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_saved",
+        },
+    ],
+});
