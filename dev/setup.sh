@@ -75,8 +75,6 @@ No Odoo 18 source tree at ODOO_PATH=$ODOO_PATH.
 Get one, then run this command again:
   - where GitHub is reachable:
       git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo.git /opt/odoo18
-    (or: $VENV/bin/pip install https://github.com/odoo/odoo/archive/refs/heads/18.0.zip,
-     and point ODOO_PATH at the unpacked tree)
   - or point ODOO_PATH at an existing Odoo 18.0 tree (the folder holding odoo-bin):
       ODOO_PATH=/path/to/odoo $0
 Only Community addons are needed; keep Enterprise ones out of it.
