@@ -99,18 +99,28 @@ def is_candidate(invoice: Invoice) -> bool:
     )
 
 
+def stage_program_id(policy: str, custom_program_id: int | None, global_program_id: int | None) -> int | None:
+    """The program whose stages apply to a customer: its custom one, else its
+    company's global one. Policy ``none`` keeps the global program's stages
+    (reminders by hand use them, and the plan says what is due and why it is
+    not sent automatically)."""
+    if policy == "custom":
+        return custom_program_id or None
+    return global_program_id or None
+
+
+def automatic_program_id(policy: str, custom_program_id: int | None, global_program_id: int | None) -> int | None:
+    """The program that reminds a customer automatically (None for policy ``none``)."""
+    return None if policy == "none" else stage_program_id(policy, custom_program_id, global_program_id)
+
+
 def resolve_program(
     invoice: Invoice,
     programs: Mapping[int, Program],
     global_program_ids: Mapping[int, int | None],
 ) -> Program | None:
-    """The program whose stages apply to the invoice: the customer's custom
-    one, else its company's global one. A customer with policy ``none`` still
-    gets the global program's stages, so that the plan can say what is due
-    and why it is not sent."""
-    if invoice.policy == "custom":
-        return programs.get(invoice.custom_program_id) if invoice.custom_program_id else None
-    program_id = global_program_ids.get(invoice.company_id)
+    """The program whose stages apply to the invoice (see :func:`stage_program_id`)."""
+    program_id = stage_program_id(invoice.policy, invoice.custom_program_id, global_program_ids.get(invoice.company_id))
     return programs.get(program_id) if program_id else None
 
 

@@ -131,7 +131,10 @@ class AccountMove(models.Model):
         """The program whose stages apply to this invoice, also when its
         customer is only reminded by hand: its own, else the global one."""
         self.ensure_one()
-        return self.relance_program_id or self.company_id.sudo().relance_program_id
+        partner = self.commercial_partner_id
+        if not partner or not self.company_id:
+            return self.env["relance.program"]
+        return partner._get_relance_program(self.company_id, automatic=False)
 
     @api.depends("relance_last_level", "invoice_date_due", "commercial_partner_id", "company_id")
     def _compute_relance_next(self):
@@ -194,6 +197,11 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Plan and stages
     # ------------------------------------------------------------------
+
+    def _relance_can_remind(self):
+        """A posted customer invoice with something left to pay (the planner's candidates)."""
+        self.ensure_one()
+        return self.relance_show and self.payment_state in core.REMINDABLE_PAYMENT_STATES
 
     def _relance_plan_line(self):
         """The planner's line for this invoice today (None: nothing due)."""
@@ -300,6 +308,14 @@ class AccountMove(models.Model):
             ) from error
         return self._relance_subject(stage, lang), body
 
+    def _relance_content(self, stage, subject=None, body=None):
+        """Subject and body as given (edited in the wizard), else rendered."""
+        if subject is None or body is None:
+            rendered_subject, rendered_body = self._relance_render(stage)
+            subject = rendered_subject if subject is None else subject
+            body = rendered_body if body is None else body
+        return subject, body
+
     def _relance_pdf_attachments(self):
         """The invoices' PDF, as (name, content) pairs."""
         attachments = []
@@ -361,10 +377,7 @@ class AccountMove(models.Model):
             raise UserError(
                 self.env._("Your user has no valid email address: set one in your preferences to receive tests.")
             )
-        if subject is None or body is None:
-            rendered_subject, rendered_body = self._relance_render(stage)
-            subject = rendered_subject if subject is None else subject
-            body = rendered_body if body is None else body
+        subject, body = self._relance_content(stage, subject, body)
         subject = self.env._("[Test] %s", subject)
         attachments = self._relance_pdf_attachments() if attach_pdf else []
         mail = (
@@ -407,10 +420,7 @@ class AccountMove(models.Model):
         main = self[0]
         partners = partners or main.partner_id
         self._relance_check_partners(partners)
-        if subject is None or body is None:
-            rendered_subject, rendered_body = self._relance_render(stage)
-            subject = rendered_subject if subject is None else subject
-            body = rendered_body if body is None else body
+        subject, body = self._relance_content(stage, subject, body)
         template = stage.mail_template_id
         attachments = self._relance_pdf_attachments() if attach_pdf else []
         message = main.with_context(

@@ -20,7 +20,7 @@ class RelanceStage(models.Model):
     company_id = fields.Many2one(related="program_id.company_id", store=True, index=True)
     level = fields.Integer(
         required=True,
-        default=lambda self: self._default_level(),
+        default=1,
         help="1 for the first reminder, up to 3.",
     )
     delay_days = fields.Integer(
@@ -48,9 +48,6 @@ class RelanceStage(models.Model):
         default=lambda self: self._default_mail_template(),
         help="The message of the reminder, with the invoice's merge fields.",
     )
-
-    def _default_level(self):
-        return 1
 
     def _default_mail_template(self):
         return self._default_template_for_level(self.env.context.get("default_level") or 1)

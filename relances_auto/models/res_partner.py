@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import planner as core
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -60,14 +62,17 @@ class ResPartner(models.Model):
         if self.relance_policy != "custom":
             self.relance_program_id = False
 
-    def _get_relance_program(self, company=None):
-        """The program that reminds this customer in ``company`` (None if none)."""
+    def _get_relance_program(self, company=None, automatic=True):
+        """The program of this customer in ``company``, by the planner's rule:
+        the one that reminds it automatically (empty for policy “none”), or
+        with ``automatic=False`` the one whose stages apply to it."""
         self.ensure_one()
         company = company or self.env.company
         partner = self.commercial_partner_id.with_company(company)
-        policy = partner.relance_policy or "global"
-        if policy == "none":
-            return self.env["relance.program"]
-        if policy == "custom":
-            return partner.relance_program_id
-        return company.relance_program_id
+        resolve = core.automatic_program_id if automatic else core.stage_program_id
+        program_id = resolve(
+            partner.relance_policy or "global",
+            partner.relance_program_id.id,
+            company.sudo().relance_program_id.id,
+        )
+        return self.env["relance.program"].browse(program_id)

@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import is_html_empty
+from odoo.tools import email_normalize, is_html_empty
 
 from .. import planner as core
 
@@ -131,7 +131,7 @@ class RelanceSend(models.TransientModel):
         self._check_ready()
         if not self.partner_ids:
             raise UserError(self.env._("Add at least one recipient."))
-        if not self.move_id.relance_show or self.move_id.payment_state not in core.REMINDABLE_PAYMENT_STATES:
+        if not self.move_id._relance_can_remind():
             raise UserError(
                 self.env._("%s has nothing left to pay: there is nothing to remind.", self.move_id.display_name)
             )
@@ -171,13 +171,13 @@ class RelanceSend(models.TransientModel):
         to_send, skipped = [], []
         for move in moves:
             line = plan.get(move.id)
-            if not move.relance_show or move.payment_state not in core.REMINDABLE_PAYMENT_STATES:
+            if not move._relance_can_remind():
                 skipped.append((move, self.env._("not a posted customer invoice with something left to pay")))
             elif line is None:
                 skipped.append((move, self.env._("no reminder due yet")))
             elif line.reason == core.REASON_ALREADY_SENT:
                 skipped.append((move, self.env._("level %s already sent", line.level)))
-            elif not move.partner_id.email or line.reason == core.REASON_NO_EMAIL:
+            elif not email_normalize(move.partner_id.email or ""):  # the planner's rule, whatever the mode
                 skipped.append((move, self.env._("no valid email address for %s", move.partner_id.display_name)))
             else:
                 to_send.append((move, self.env["relance.stage"].browse(line.stage_id)))
