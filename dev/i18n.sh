@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Refresh relances_auto/i18n/relances_auto.pot from the code and data, and
 # merge it into fr.po (new terms come in untranslated, gone ones are dropped).
-# Uses the test database (dev/test.sh creates it) after updating the module.
+# Installs the module in a scratch database first: the mail templates are
+# noupdate data, an update would export their old text.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 have_odoo || die "Odoo is needed: run dev/setup.sh"
 pg_start
-DB="${TEST_DB:-relances_test}"
+DB=relances_i18n
 mkdir -p "$RUN/logs"
-odoo_bin -d "$DB" -u relances_auto --stop-after-init --log-level=warn --logfile="$RUN/logs/i18n.log"
+install_db "$DB" "$RUN/logs/i18n-install.log" --without-demo=all
 odoo_bin -d "$DB" --i18n-export=relances_auto/i18n/relances_auto.pot --modules=relances_auto \
     --stop-after-init --log-level=warn --logfile="$RUN/logs/i18n.log"
 "$VENV/bin/python" - <<'PY'

@@ -20,6 +20,7 @@ REASON_POLICY_NONE = "policy_none"
 REASON_EXCLUDED = "excluded"
 REASON_MANUAL = "manual_mode"
 REASON_NO_EMAIL = "no_email"
+REASON_NO_ADDRESS = "no_address"
 REASON_TEMPLATE_ERROR = "template_error"  # only known when rendering, see sending
 REASONS = (
     REASON_ALREADY_SENT,
@@ -27,8 +28,24 @@ REASONS = (
     REASON_EXCLUDED,
     REASON_MANUAL,
     REASON_NO_EMAIL,
+    REASON_NO_ADDRESS,
     REASON_TEMPLATE_ERROR,
 )
+
+# How a stage reminds: by mail, by a printed letter, or both.
+CHANNEL_EMAIL = "email"
+CHANNEL_LETTER = "letter"
+CHANNEL_EMAIL_LETTER = "email_letter"
+CHANNELS = (CHANNEL_EMAIL, CHANNEL_LETTER, CHANNEL_EMAIL_LETTER)
+
+
+def uses_email(channel: str) -> bool:
+    return channel in (CHANNEL_EMAIL, CHANNEL_EMAIL_LETTER)
+
+
+def uses_letter(channel: str) -> bool:
+    return channel in (CHANNEL_LETTER, CHANNEL_EMAIL_LETTER)
+
 
 REMINDABLE_PAYMENT_STATES = frozenset({"not_paid", "partial"})
 
@@ -38,6 +55,7 @@ class Stage:
     id: int
     level: int
     delay_days: int
+    channel: str = CHANNEL_EMAIL
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +92,7 @@ class Invoice:
     policy: str = "global"  # customer policy in the invoice's company
     custom_program_id: int | None = None
     has_email: bool = True
+    has_address: bool = True  # a postal address to send a letter to
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +106,7 @@ class PlanLine:
     days_late: int
     send: bool  # True: the daily job sends it
     reason: str | None  # why not, when ``send`` is False
+    channel: str = CHANNEL_EMAIL
 
 
 def is_candidate(invoice: Invoice) -> bool:
@@ -142,8 +162,10 @@ def plan_invoice(invoice: Invoice, program: Program | None, today: datetime.date
         reason = REASON_EXCLUDED
     elif program.mode != "auto":
         reason = REASON_MANUAL
-    elif not invoice.has_email:
+    elif uses_email(stage.channel) and not invoice.has_email:
         reason = REASON_NO_EMAIL
+    elif uses_letter(stage.channel) and not invoice.has_address:
+        reason = REASON_NO_ADDRESS
     return PlanLine(
         invoice_id=invoice.id,
         company_id=invoice.company_id,
@@ -154,6 +176,7 @@ def plan_invoice(invoice: Invoice, program: Program | None, today: datetime.date
         days_late=days_late,
         send=reason is None,
         reason=reason,
+        channel=stage.channel,
     )
 
 

@@ -100,6 +100,25 @@ def test_reasons_for_not_sending(kwargs, reason):
     assert line.level == 2 and not line.send and line.reason == reason
 
 
+@pytest.mark.parametrize(
+    ("channel", "has_email", "has_address", "reason"),
+    [
+        (core.CHANNEL_EMAIL, True, False, None),
+        (core.CHANNEL_EMAIL, False, True, core.REASON_NO_EMAIL),
+        (core.CHANNEL_LETTER, False, True, None),
+        (core.CHANNEL_LETTER, True, False, core.REASON_NO_ADDRESS),
+        (core.CHANNEL_EMAIL_LETTER, False, True, core.REASON_NO_EMAIL),
+        (core.CHANNEL_EMAIL_LETTER, True, False, core.REASON_NO_ADDRESS),
+        (core.CHANNEL_EMAIL_LETTER, True, True, None),
+    ],
+)
+def test_channel_needs_its_address(channel, has_email, has_address, reason):
+    """A letter needs a postal address, not an email address, and the reverse."""
+    program = core.Program(1, "auto", (core.Stage(11, 1, 7, channel),))
+    line = core.plan_invoice(invoice(10, has_email=has_email, has_address=has_address), program, TODAY)
+    assert (line.send, line.reason, line.channel) == (reason is None, reason, channel)
+
+
 def test_custom_program_replaces_the_global_one():
     fast = core.Program(3, "auto", (core.Stage(31, 1, 1),))
     lines = core.plan([invoice(2, policy="custom", custom_program_id=3)], {**PROGRAMS, 3: fast}, GLOBAL, TODAY)

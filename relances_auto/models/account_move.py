@@ -1,3 +1,5 @@
+import datetime
+
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -5,6 +7,9 @@ from odoo.exceptions import UserError
 from odoo.tools import email_normalize
 
 from .. import planner as core
+
+# An invoice due on its own date is stamped “Reminder” only after this delay.
+STAMP_GRACE_HOURS = 12
 
 
 class AccountMove(models.Model):
@@ -65,6 +70,13 @@ class AccountMove(models.Model):
         string="Days Late",
         compute="_compute_relance_days_late",
         help="Days since the due date, in the company's local date.",
+    )
+    relance_posted_at = fields.Datetime(
+        string="Posted On",
+        copy=False,
+        readonly=True,
+        help="When the invoice was last posted: an invoice due on the day it is issued "
+        "gets the “Reminder” stamp only 12 hours after.",
     )
     relance_mail_move_ids = fields.Many2many(
         "account.move",
@@ -218,6 +230,30 @@ class AccountMove(models.Model):
         stages = self._relance_stage_program().stage_ids.sorted("level")
         return stages.filtered(lambda s: s.level > self.relance_last_level)[:1] or stages[-1:]
 
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda move: move.move_type == "out_invoice").relance_posted_at = fields.Datetime.now()
+        return posted
+
+    def _relance_stamp_applies(self):
+        """Whether the reminder copy of this invoice bears the “Reminder”
+        stamp: only once the payment term has passed; an invoice due on the
+        day it is issued gets 12 hours to be corrected and sent again first."""
+        self.ensure_one()
+        due = self.invoice_date_due
+        if not due:
+            return False
+        if self.invoice_date and due <= self.invoice_date:
+            posted = self.relance_posted_at or self.create_date or fields.Datetime.now()
+            return fields.Datetime.now() - posted >= datetime.timedelta(hours=STAMP_GRACE_HOURS)
+        return due < self.company_id._relance_today()
+
+    def _relance_reminder_copy_filename(self):
+        self.ensure_one()
+        return self.with_context(lang=self.partner_id.lang or "en_US").env._(
+            "%s (reminder)", (self.name or "").replace("/", "_")
+        )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -316,14 +352,21 @@ class AccountMove(models.Model):
             body = rendered_body if body is None else body
         return subject, body
 
-    def _relance_pdf_attachments(self):
-        """The invoices' PDF, as (name, content) pairs."""
+    def _relance_pdf_attachments(self, stamp=False):
+        """The invoices' PDF, as (name, content) pairs; with ``stamp``, the
+        overdue ones are a copy stamped “Reminder” (never stored: the invoice's
+        own PDF does not change)."""
         attachments = []
+        report = self.env["ir.actions.report"].sudo()
         for move in self:
+            if stamp and move._relance_stamp_applies():
+                content, __ = report._render("relances_auto.action_report_invoice_reminder", move.ids)
+                attachments.append((move._relance_reminder_copy_filename() + ".pdf", content))
+                continue
             if move.invoice_pdf_report_id:
                 attachments.append((move.invoice_pdf_report_id.name, move.invoice_pdf_report_id.raw))
                 continue
-            content, __ = self.env["ir.actions.report"].sudo()._render("account.account_invoices", move.ids)
+            content, __ = report._render("account.account_invoices", move.ids)
             attachments.append((move._get_invoice_report_filename(), content))
         return attachments
 
@@ -369,17 +412,38 @@ class AccountMove(models.Model):
             for move in self
         ]
 
-    def _relance_send_test(self, stage, subject=None, body=None, attach_pdf=True):
+    @api.model
+    def _relance_check_address(self, partner):
+        if not (partner.street and partner.city):
+            raise UserError(
+                self.env._(
+                    "No postal address for %(partner)s: enter its street and city on the contact "
+                    "to send it a reminder letter.",
+                    partner=partner.display_name,
+                )
+            )
+
+    def _relance_send_test(self, stage, subject=None, body=None, attach_pdf=True, channel=None):
         """Send the reminder of ``stage`` to the current user only: it never
-        counts as a stage and is not posted on the invoice."""
+        counts as a stage and is not posted on the invoice. A letter is
+        generated and attached to the test mail."""
         user = self.env.user
         if not email_normalize(user.email or ""):
             raise UserError(
                 self.env._("Your user has no valid email address: set one in your preferences to receive tests.")
             )
+        channel = channel or stage.channel
         subject, body = self._relance_content(stage, subject, body)
         subject = self.env._("[Test] %s", subject)
-        attachments = self._relance_pdf_attachments() if attach_pdf else []
+        attachments = self._relance_pdf_attachments(stamp=stage.stamp_invoice) if attach_pdf else []
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .create(self._relance_log_values(stage, "test", "queued", user.email_formatted, subject, channel=channel))
+        )
+        if core.uses_letter(channel):
+            letter = logs._make_letters()
+            attachments.append((letter.name, letter.raw))
         mail = (
             self.env["mail.mail"]
             .sudo()
@@ -398,31 +462,42 @@ class AccountMove(models.Model):
                 }
             )
         )
-        logs = (
-            self.env["relance.log"]
-            .sudo()
-            .create(self._relance_log_values(stage, "test", "queued", user.email_formatted, subject))
-        )
         logs.mail_id = mail
         return logs
 
-    def _relance_send(self, stage, kind, partners=None, subject=None, body=None, attach_pdf=True, stage_by_move=None):
+    def _relance_send(
+        self,
+        stage,
+        kind,
+        partners=None,
+        subject=None,
+        body=None,
+        attach_pdf=True,
+        stage_by_move=None,
+        channel=None,
+    ):
         """Send the reminder of ``stage`` to the customer of the invoices in
-        ``self`` (one customer, one mail) and record it in the history, in
-        the same transaction as the mail is queued.
+        ``self`` (one customer, one mail, one letter) and record it in the
+        history, in the same transaction as the mail is queued.
 
         :param kind: "manual" or "auto"
         :param partners: recipients (default: the invoice's contact)
         :param stage_by_move: {invoice: stage} when the invoices of one mail
             are at different levels (the mail uses ``stage``, the highest)
+        :param channel: email, letter or both (default: the stage's)
         :return: the new ``relance.log`` lines
         """
         main = self[0]
+        channel = channel or stage.channel
+        if core.uses_letter(channel):
+            self._relance_check_address(main.partner_id)
+        if not core.uses_email(channel):
+            return self._relance_send_letter(stage, kind, stage_by_move=stage_by_move)
         partners = partners or main.partner_id
         self._relance_check_partners(partners)
         subject, body = self._relance_content(stage, subject, body)
         template = stage.mail_template_id
-        attachments = self._relance_pdf_attachments() if attach_pdf else []
+        attachments = self._relance_pdf_attachments(stamp=stage.stamp_invoice) if attach_pdf else []
         message = main.with_context(
             no_new_invoice=True,
             mail_notify_force_send=False,  # queued: the mail queue sends it, never this transaction
@@ -439,23 +514,67 @@ class AccountMove(models.Model):
             mail_auto_delete=False,
             reply_to_force_new=False,
         )
-        for other in self[1:]:
-            other.message_post(
-                body=self.env._(
-                    "Reminder level %(level)s sent with %(invoice)s.", level=stage.level, invoice=main.name
-                ),
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-            )
+        self[1:]._relance_post_note(
+            self.env._("Reminder level %(level)s sent with %(invoice)s.", level=stage.level, invoice=main.name)
+        )
         mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
         recipient = ", ".join(partners.mapped("email_formatted"))
         logs = (
             self.env["relance.log"]
             .sudo()
-            .create(self._relance_log_values(stage, kind, "queued", recipient, subject, stage_by_move=stage_by_move))
+            .create(
+                self._relance_log_values(
+                    stage, kind, "queued", recipient, subject, channel=channel, stage_by_move=stage_by_move
+                )
+            )
         )
         logs.write({"mail_id": mail.id, "mail_message_id": message.id})
+        if core.uses_letter(channel):
+            logs._make_letters()
         return logs
+
+    def _relance_send_letter(self, stage, kind, stage_by_move=None):
+        """The reminder of ``stage`` as a letter only: generated, stored on
+        the history lines and waiting there to be printed and posted."""
+        main = self[0]
+        subject = self._relance_subject(stage, main._relance_lang(stage.mail_template_id))
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .create(
+                self._relance_log_values(
+                    stage,
+                    kind,
+                    "to_print",
+                    main.partner_id._display_address(without_company=False).replace("\n", ", ")
+                    if main.partner_id
+                    else "",
+                    subject,
+                    channel=core.CHANNEL_LETTER,
+                    stage_by_move=stage_by_move,
+                )
+            )
+        )
+        # the note first: the letter covers the lines of one message
+        logs.mail_message_id = main._relance_post_note(
+            self.env._(
+                "Reminder letter level %(level)s generated, to print from the Reminder History.",
+                level=stage.level,
+            )
+        )
+        self[1:]._relance_post_note(
+            self.env._("Reminder letter level %(level)s made with %(invoice)s.", level=stage.level, invoice=main.name)
+        )
+        letter = logs._make_letters()
+        logs.mail_message_id.sudo().attachment_ids = [Command.link(letter.id)]
+        return logs
+
+    def _relance_post_note(self, body):
+        """An internal note on each invoice; returns the last message."""
+        message = self.env["mail.message"]
+        for move in self:
+            message = move.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        return message
 
     def _relance_record(self, stage, note=None, channel="other"):
         """A reminder made outside Odoo (a phone call…): counts as its level."""
@@ -464,14 +583,11 @@ class AccountMove(models.Model):
             .sudo()
             .create(self._relance_log_values(stage, "manual", "recorded", note or "", note or "", channel=channel))
         )
-        for move in self:
-            move.message_post(
-                body=self.env._(
-                    "Reminder level %(level)s recorded without sending%(note)s.",
-                    level=stage.level,
-                    note=f": {note}" if note else "",
-                ),
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
+        self._relance_post_note(
+            self.env._(
+                "Reminder level %(level)s recorded without sending%(note)s.",
+                level=stage.level,
+                note=f": {note}" if note else "",
             )
+        )
         return logs

@@ -23,6 +23,7 @@ class RelanceDigest(models.AbstractModel):
             core.REASON_EXCLUDED: self.env._("Invoice excluded from automatic reminders"),
             core.REASON_MANUAL: self.env._("Program in manual mode"),
             core.REASON_NO_EMAIL: self.env._("No valid email address"),
+            core.REASON_NO_ADDRESS: self.env._("No postal address for the letter"),
             core.REASON_TEMPLATE_ERROR: self.env._("Template error"),
         }
 
@@ -49,6 +50,7 @@ class RelanceDigest(models.AbstractModel):
                     "days_late": line.days_late,
                     "amount": format_amount(env, move.amount_residual, move.currency_id, lang_code=lang),
                     "send": line.send,
+                    "letter": core.uses_letter(line.channel),
                     "reason": labels.get(line.reason, "") if line.reason else "",
                 }
             )
@@ -75,8 +77,13 @@ class RelanceDigest(models.AbstractModel):
                 ]
             )
         )
+        letter_lines = [line for line in shown if line.send and core.uses_letter(line.channel)]
+        letter_programs = env["relance.program"].sudo().browse({line.program_id for line in letter_lines})
+        waiting = env["relance.log"].sudo().search([("company_id", "=", company.id), ("state", "=", "to_print")])
         return {
             "company": company,
+            "letters_to_make": len(env["relance.job"]._group_mails(letter_lines, {p.id: p for p in letter_programs})),
+            "letters_waiting": len(waiting._letter_groups()),
             "date": format_date(env, today, lang_code=lang),
             "customers": customers,
             "level_totals": sorted(level_totals.items()),

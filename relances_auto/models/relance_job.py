@@ -176,6 +176,7 @@ class RelanceJob(models.AbstractModel):
                         "failed",
                         ", ".join(email for email in moves.partner_id.mapped("email") if email),
                         moves._relance_subject(top_stage),
+                        channel=top_stage.channel,
                         stage_by_move=stage_by_move,
                     )
                 ]

@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.tools.pdf import merge_pdf
+
+from .. import planner as core
 
 KINDS = [("auto", "Automatic"), ("manual", "Manual"), ("test", "Test")]
 STATES = [
@@ -6,7 +9,10 @@ STATES = [
     ("sent", "Sent"),
     ("failed", "Failed"),
     ("recorded", "Recorded"),
+    ("to_print", "Letter to Print"),
+    ("printed", "Letter Printed"),
 ]
+LETTER_REPORT = "relances_auto.action_report_relance_letter"
 
 
 class RelanceLog(models.Model):
@@ -36,7 +42,12 @@ class RelanceLog(models.Model):
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
     kind = fields.Selection(KINDS, required=True, default="manual")
     channel = fields.Selection(
-        [("email", "Email"), ("letter", "Letter"), ("other", "Other (phone, visit…)")],
+        [
+            (core.CHANNEL_EMAIL, "Email"),
+            (core.CHANNEL_LETTER, "Letter"),
+            (core.CHANNEL_EMAIL_LETTER, "Email + letter"),
+            ("other", "Other (phone, visit…)"),
+        ],
         required=True,
         default="email",
     )
@@ -48,6 +59,16 @@ class RelanceLog(models.Model):
     mail_id = fields.Many2one("mail.mail", string="Mail", ondelete="set null", index="btree_not_null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null", index="btree_not_null")
     failure_reason = fields.Text(readonly=True)
+    letter_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Letter",
+        readonly=True,
+        ondelete="set null",
+        help="The reminder letter (PDF) as generated when the reminder was made; one letter "
+        "covers all the invoices of its mail.",
+    )
+    letter_file = fields.Binary(related="letter_attachment_id.datas", string="Letter PDF")
+    letter_filename = fields.Char(related="letter_attachment_id.name", string="Letter File Name")
     user_id = fields.Many2one("res.users", string="User", default=lambda self: self.env.user)
     note = fields.Text()
     currency_id = fields.Many2one(related="move_id.currency_id")
@@ -101,3 +122,84 @@ class RelanceLog(models.Model):
                 log.write({"state": "failed", "failure_reason": failure_reason or mail.failure_reason})
             else:
                 log.write({"state": "sent", "failure_reason": False})
+
+    # ------------------------------------------------------------------
+    # Letters
+    # ------------------------------------------------------------------
+
+    def _letter_groups(self):
+        """The lines in ``self`` grouped by letter, in order: one letter covers
+        the invoices reminded together (one mail), else one invoice."""
+        groups = {}
+        for log in self:
+            if log.letter_attachment_id:
+                key = ("attachment", log.letter_attachment_id.id)
+            elif log.mail_message_id:
+                key = ("message", log.mail_message_id.id)
+            else:
+                key = ("line", log.id)
+            groups[key] = groups.get(key, self.browse()) | log
+        return list(groups.values())
+
+    def _letter_stage(self):
+        """The stage whose text the letter of these lines carries: the highest."""
+        top = max(self, key=lambda log: log.level)
+        if top.stage_id:
+            return top.stage_id
+        stages = self.env["relance.stage"]  # the stage was deleted since: its level's default text
+        return stages.new(
+            {
+                "level": top.level,
+                "subject": top.subject or "",
+                "mail_template_id": stages._default_template_for_level(top.level).id,
+            }
+        )
+
+    def _letter_body(self):
+        """The stage text of the letter of these lines, in the customer's language."""
+        return self.move_id.with_context(relance_letter=True)._relance_render(self._letter_stage())[1]
+
+    def _letter_filename(self):
+        """File name of the letter of these lines (one letter), in the customer's language."""
+        lang = self[0].move_id.partner_id.lang or "en_US"
+        title = self.with_context(lang=lang).env._("Reminder letter")
+        numbers = ", ".join(sorted(self.move_id.mapped("name"))).replace("/", "_")
+        return f"{title} - {self[0].partner_id.name or ''} - {numbers}.pdf"
+
+    def _make_letters(self):
+        """Generate and store the letter of the lines that have none yet."""
+        attachments = self.env["ir.attachment"]
+        report = self.env["ir.actions.report"].sudo()
+        for logs in self.filtered(lambda log: not log.letter_attachment_id)._letter_groups():
+            logs._letter_body()  # a template error, told plainly before the report wraps it
+            # always a real PDF, also in tests: letters are merged to be printed in bulk
+            content, __ = report.with_context(force_report_rendering=True)._render_qweb_pdf(LETTER_REPORT, logs.ids)
+            attachment = attachments.sudo().create(
+                {
+                    "name": logs._letter_filename(),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": logs[0].id,
+                }
+            )
+            logs.sudo().letter_attachment_id = attachment
+            attachments |= attachment
+        return attachments
+
+    def _letters_pdf(self):
+        """One PDF of the letters of these lines (each letter once), for printing."""
+        self._make_letters()
+        contents = [logs.letter_attachment_id.raw for logs in self._letter_groups()]
+        return contents[0] if len(contents) == 1 else merge_pdf(contents)
+
+    def action_print_letters(self):
+        """Print the letters of the selected lines in one PDF; the letters
+        waiting to be printed are then marked printed."""
+        self._make_letters()
+        self.filtered(lambda log: log.state == "to_print").sudo().state = "printed"
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/relances_auto/letters?log_ids={','.join(map(str, self.ids))}",
+            "target": "new",
+        }

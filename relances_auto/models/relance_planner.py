@@ -43,7 +43,7 @@ class RelancePlanner(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, p.mode, s.id, s.level, s.delay_days
+                SELECT p.id, p.mode, s.id, s.level, s.delay_days, s.channel
                   FROM relance_program p
                   JOIN relance_stage s ON s.program_id = p.id
                  WHERE p.active AND p.company_id IN %s
@@ -52,9 +52,9 @@ class RelancePlanner(models.AbstractModel):
             )
         )
         stages, modes = {}, {}
-        for program_id, mode, stage_id, level, delay in self.env.cr.fetchall():
+        for program_id, mode, stage_id, level, delay, channel in self.env.cr.fetchall():
             modes[program_id] = mode
-            stages.setdefault(program_id, []).append(core.Stage(stage_id, level, delay))
+            stages.setdefault(program_id, []).append(core.Stage(stage_id, level, delay, channel or core.CHANNEL_EMAIL))
         programs = {pid: core.Program(pid, modes[pid], tuple(st)) for pid, st in stages.items()}
         global_program_ids = {company.id: company.relance_program_id.id or None for company in companies}
         return programs, global_program_ids
@@ -64,7 +64,7 @@ class RelancePlanner(models.AbstractModel):
         """Candidate invoices late enough to have reached a first stage."""
         min_delay = min(stage.delay_days for program in programs.values() for stage in program.stages)
         self.env["account.move"].flush_model()
-        self.env["res.partner"].flush_model(["email", "relance_policy", "relance_program_id"])
+        self.env["res.partner"].flush_model(["email", "street", "city", "relance_policy", "relance_program_id"])
         latest_due = {
             company_id: day - datetime.timedelta(days=min_delay) for company_id, day in today_by_company.items()
         }
@@ -81,7 +81,8 @@ class RelancePlanner(models.AbstractModel):
                 SELECT m.id, m.company_id, m.commercial_partner_id, m.invoice_date_due,
                        m.payment_state, COALESCE(m.relance_excluded, FALSE),
                        COALESCE(m.relance_last_level, 0),
-                       cp.relance_policy, cp.relance_program_id, contact.email
+                       cp.relance_policy, cp.relance_program_id, contact.email,
+                       (COALESCE(contact.street, '') != '' AND COALESCE(contact.city, '') != '')
                   FROM account_move m
                   JOIN res_partner cp ON cp.id = m.commercial_partner_id
                   JOIN res_partner contact ON contact.id = m.partner_id
@@ -109,6 +110,7 @@ class RelancePlanner(models.AbstractModel):
             policies,
             custom_programs,
             email,
+            has_address,
         ) in self.env.cr.fetchall():
             key = str(company_id)
             policy = (policies or {}).get(key) or default_policy
@@ -128,6 +130,7 @@ class RelancePlanner(models.AbstractModel):
                     policy=policy,
                     custom_program_id=int(custom_program) if custom_program else None,
                     has_email=has_email,
+                    has_address=has_address,
                 )
             )
         return invoices

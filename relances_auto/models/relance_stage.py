@@ -1,7 +1,14 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import planner as core
 from .relance_program import MAX_STAGES
+
+CHANNELS = [
+    (core.CHANNEL_EMAIL, "Email"),
+    (core.CHANNEL_LETTER, "Letter"),
+    (core.CHANNEL_EMAIL_LETTER, "Email + letter"),
+]
 
 
 class RelanceStage(models.Model):
@@ -35,10 +42,25 @@ class RelanceStage(models.Model):
         help="Subject of the reminder mail; #REF# is replaced by the invoice number "
         "(by the list of numbers when one mail covers several invoices).",
     )
+    channel = fields.Selection(
+        CHANNELS,
+        required=True,
+        default=core.CHANNEL_EMAIL,
+        help="Email: the reminder is mailed. Letter: a printable reminder letter (PDF) is "
+        "stored on the history line, to print from the Reminder History and post. "
+        "Email + letter: both.",
+    )
     attach_invoice = fields.Boolean(
         string="Attach the Invoice",
         default=True,
         help="Attach the invoice PDF to the reminder mail.",
+    )
+    stamp_invoice = fields.Boolean(
+        string="Stamp “Reminder” on the Copy",
+        default=True,
+        help="The attached copy of an overdue invoice bears a “REMINDER” stamp, in the "
+        "customer's language. Only the copy: the invoice and its own PDF never change. "
+        "An invoice due on the day it was issued is stamped 12 hours after it was posted.",
     )
     mail_template_id = fields.Many2one(
         "mail.template",

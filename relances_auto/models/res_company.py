@@ -3,6 +3,7 @@ import datetime
 import pytz
 
 from odoo import api, fields, models
+from odoo.tools import formatLang
 
 
 class ResCompany(models.Model):
@@ -37,6 +38,37 @@ class ResCompany(models.Model):
         copy=False,
         help="Local date of the last completed automatic run.",
     )
+
+    relance_legal_mention = fields.Boolean(
+        string="French Late-Payment Mentions",
+        help="The formal-notice template (level 3) states, for customers that are companies, "
+        "the late-payment interest and the fixed €40 recovery indemnity "
+        "(French Code de commerce, art. L441-10).",
+    )
+    relance_late_interest_rate = fields.Float(
+        string="Late-Payment Interest Rate (%)",
+        digits=(16, 2),
+        help="Yearly rate of your terms and conditions. Empty: the legal rate, the European "
+        "Central Bank's refinancing rate plus 10 percentage points.",
+    )
+    relance_late_interest_label = fields.Char(
+        string="Late-Payment Interest Rate as Written",
+        compute="_compute_relance_late_interest_label",
+        help="The rate as written in the reminder, in the reader's language.",
+    )
+
+    @api.depends("relance_late_interest_rate")
+    @api.depends_context("lang")
+    def _compute_relance_late_interest_label(self):
+        for company in self:
+            rate = company.relance_late_interest_rate
+            company.relance_late_interest_label = formatLang(self.env, rate, digits=2) + "\u00a0%" if rate else ""
+
+    @api.constrains("relance_late_interest_rate")
+    def _check_relance_late_interest_rate(self):
+        for company in self:
+            if company.relance_late_interest_rate < 0:
+                raise models.ValidationError(self.env._("The late-payment interest rate cannot be negative."))
 
     @api.constrains("relance_send_hour")
     def _check_relance_send_hour(self):

@@ -178,6 +178,32 @@ class TestDailyJob(RelancesCommon):
         self.assertIn("Program in manual mode", self._new_mails.body_html)
         self.assertFalse(self._auto_logs())
 
+    def test_letters_in_the_daily_run(self):
+        """A letter stage: the digest counts the letter, the run makes it, no mail goes."""
+        self.program.stage_ids.filtered(lambda s: s.level == 2).channel = "letter"
+        self.customer_b.write({"street": "3 place Bellecour", "city": "Lyon"})
+        with freeze_time(AT_HOUR), self.mock_mail_gateway():
+            self._run()
+            digest = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+            self.assertIn("Letters to print:", digest.body_html)
+            self.assertIn("(letter to print)", digest.body_html)
+            self.assertFalse(self._new_mails.filtered(lambda m: self.customer_b in m.recipient_ids), "no mail")
+        log = self._auto_logs(self.move_b1)
+        self.assertEqual((log.level, log.channel, log.state), (2, "letter", "to_print"))
+        self.assertTrue(log.letter_attachment_id.raw.startswith(b"%PDF"))
+        values = self.env["relance.digest"]._values(self.company, [])
+        self.assertEqual(values["letters_waiting"], 1, "the next digest still counts it, until printed")
+        log.action_print_letters()
+        self.assertEqual(self.env["relance.digest"]._values(self.company, [])["letters_waiting"], 0)
+
+    def test_letter_without_address_is_not_made(self):
+        self.program.stage_ids.filtered(lambda s: s.level == 2).channel = "letter"
+        with freeze_time(AT_HOUR), self.mock_mail_gateway():
+            self._run()
+            digest = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+            self.assertIn("No postal address for the letter", digest.body_html)
+        self.assertFalse(self._auto_logs(self.move_b1))
+
     def test_multi_company(self):
         other = self.setup_other_company()["company"]
         other.partner_id.tz = "Europe/Paris"

@@ -54,3 +54,29 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         self.start_tour(url, "relances_auto_partner_tour", login=self.env.user.login)
         self.assertEqual(customer.relance_policy, "custom")
         self.assertEqual(customer.relance_program_id, program)
+
+    def test_print_letters_from_history(self):
+        """An accountant filters the letters to print in the Reminder History,
+        prints them in one PDF, and they are marked printed."""
+        company = self.company_data["company"]
+        customer = self.env["res.partner"].create(
+            {"name": "Client Courrier", "is_company": True, "street": "5 rue Haute", "city": "Nantes"}
+        )
+        stage = company.relance_program_id.stage_ids.filtered(lambda s: s.level == 1)
+        stage.channel = "letter"
+        today = company._relance_today()
+        move = self.init_invoice(
+            "out_invoice", partner=customer, amounts=[300.0], invoice_date=today - datetime.timedelta(days=40)
+        )
+        move.action_post()
+        move.invoice_date_due = today - datetime.timedelta(days=10)
+        log = move._relance_send(stage, "manual")
+        self.assertEqual(log.state, "to_print")
+        url = "/odoo/action-relances_auto.relance_log_action"
+        self.start_tour(url, "relances_auto_letters_tour", login=self.env.user.login)
+        self.assertEqual(log.state, "printed")
+        response = self.url_open(f"/relances_auto/letters?log_ids={log.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        self.assertTrue(response.content.startswith(b"%PDF"))
+        self.assertEqual(response.content, log.letter_attachment_id.raw, "the letter as stored")

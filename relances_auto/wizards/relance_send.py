@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import email_normalize, is_html_empty
 
 from .. import planner as core
+from ..models.relance_stage import CHANNELS
 
 
 class RelanceSend(models.TransientModel):
@@ -38,6 +39,14 @@ class RelanceSend(models.TransientModel):
     subject = fields.Char(compute="_compute_content", store=True, readonly=False)
     body = fields.Html(compute="_compute_content", store=True, readonly=False, sanitize_style=True)
     render_error = fields.Text(compute="_compute_content", store=True)
+    channel = fields.Selection(
+        CHANNELS,
+        compute="_compute_attach_pdf",
+        store=True,
+        readonly=False,
+        help="Email: mail it. Letter: generate the reminder letter (PDF) to print and post; "
+        "it carries the stage's text. Email + letter: both.",
+    )
     attach_pdf = fields.Boolean(string="Attach the Invoice", compute="_compute_attach_pdf", store=True, readonly=False)
     note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
     log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
@@ -61,6 +70,7 @@ class RelanceSend(models.TransientModel):
     def _compute_attach_pdf(self):
         for wizard in self:
             wizard.attach_pdf = wizard.stage_id.attach_invoice if wizard.stage_id else True
+            wizard.channel = wizard.stage_id.channel or core.CHANNEL_EMAIL
 
     @api.depends("move_id")
     def _compute_partner_ids(self):
@@ -117,7 +127,9 @@ class RelanceSend(models.TransientModel):
     def action_send_test(self):
         """Send me a test: to my own address, never counted as a stage."""
         self._check_ready()
-        self.move_id._relance_send_test(self.stage_id, subject=self.subject, body=self.body, attach_pdf=self.attach_pdf)
+        self.move_id._relance_send_test(
+            self.stage_id, subject=self.subject, body=self.body, attach_pdf=self.attach_pdf, channel=self.channel
+        )
         return self._done(
             self.env._(
                 "Test of reminder level %(level)s sent to %(email)s.",
@@ -129,20 +141,24 @@ class RelanceSend(models.TransientModel):
     def action_send_customer(self):
         """Send to the customer: counts as that level, the daily job will not repeat it."""
         self._check_ready()
-        if not self.partner_ids:
+        if core.uses_email(self.channel) and not self.partner_ids:
             raise UserError(self.env._("Add at least one recipient."))
         if not self.move_id._relance_can_remind():
             raise UserError(
                 self.env._("%s has nothing left to pay: there is nothing to remind.", self.move_id.display_name)
             )
-        self.move_id._relance_send(
+        logs = self.move_id._relance_send(
             self.stage_id,
             "manual",
             partners=self.partner_ids,
             subject=self.subject,
             body=self.body,
             attach_pdf=self.attach_pdf,
+            channel=self.channel,
         )
+        if core.uses_letter(self.channel):
+            # the letter opens to be printed
+            return dict(logs.action_print_letters(), close=True)
         return self._done(
             self.env._(
                 "Reminder level %(level)s sent to %(recipients)s.",
@@ -177,8 +193,11 @@ class RelanceSend(models.TransientModel):
                 skipped.append((move, self.env._("no reminder due yet")))
             elif line.reason == core.REASON_ALREADY_SENT:
                 skipped.append((move, self.env._("level %s already sent", line.level)))
-            elif not email_normalize(move.partner_id.email or ""):  # the planner's rule, whatever the mode
+            elif core.uses_email(line.channel) and not email_normalize(move.partner_id.email or ""):
+                # the planner's rule, whatever the mode
                 skipped.append((move, self.env._("no valid email address for %s", move.partner_id.display_name)))
+            elif core.uses_letter(line.channel) and not (move.partner_id.street and move.partner_id.city):
+                skipped.append((move, self.env._("no postal address for %s", move.partner_id.display_name)))
             else:
                 to_send.append((move, self.env["relance.stage"].browse(line.stage_id)))
         return to_send, skipped

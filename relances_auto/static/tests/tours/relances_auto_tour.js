@@ -118,3 +118,37 @@ registry.category("web_tour.tours").add("relances_auto_partner_tour", {
         },
     ],
 });
+
+// Reminder History: filter the letters to print, select them, print them.
+registry.category("web_tour.tours").add("relances_auto_letters_tour", {
+    steps: () => [
+        {
+            content: "Open the filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Filter “Letters to print”",
+            trigger: ".o_filter_menu .o_menu_item:contains(Letters to print)",
+            run: "click",
+        },
+        {
+            content: "The letter waits to be printed",
+            trigger: ".o_list_view .o_data_row:contains(Client Courrier):contains(Letter to Print)",
+        },
+        {
+            content: "Select it",
+            trigger: ".o_list_view .o_data_row:contains(Client Courrier) .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Print letters",
+            trigger: ".o_control_panel button[name=action_print_letters]",
+            run: "click",
+        },
+        {
+            content: "Printed: the line leaves the letters to print",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains(Client Courrier)))",
+        },
+    ],
+});

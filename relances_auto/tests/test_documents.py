@@ -1,0 +1,245 @@
+import io
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools.pdf import PdfFileReader
+
+from .common import RelancesCommon
+
+
+def pdf_text(content):
+    """The text of every page of a PDF, and its page count."""
+    reader = PdfFileReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages), len(reader.pages)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-03-31 10:00:00")
+class TestReminderDocuments(RelancesCommon):
+    """What the customer reads: languages, the stamped invoice copy, letters,
+    the French late-payment mentions."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
+        cls.customer.write({"street": "12 rue des Lilas", "zip": "69003", "city": "Lyon", "lang": "fr_FR"})
+        cls.english_customer = cls.env["res.partner"].create(
+            {
+                "name": "Brown Ltd",
+                "email": "accounts@brown.example.com",
+                "is_company": True,
+                "street": "1 High Street",
+                "city": "Leeds",
+                "lang": "en_US",
+            }
+        )
+        cls.stages = {stage.level: stage for stage in cls.program.stage_ids}
+        cls.move_fr = cls._create_invoice(due_date="2026-03-15")  # 16 days late: level 2
+        cls.move_en = cls._create_invoice(partner=cls.english_customer, due_date="2026-03-15")
+
+    def _send(self, moves, level, **kwargs):
+        with self.mock_mail_gateway():
+            logs = moves._relance_send(self.stages[level], "manual", **kwargs)
+        return logs
+
+    def _attachments(self, logs):
+        return logs.mail_message_id.attachment_ids
+
+    # ------------------------------------------------------------------
+    # Languages
+    # ------------------------------------------------------------------
+
+    def test_each_customer_reads_its_language(self):
+        logs_fr = self._send(self.move_fr, 2)
+        logs_en = self._send(self.move_en, 2)
+        mail_fr, mail_en = logs_fr.mail_id, logs_en.mail_id
+        self.assertEqual(mail_fr.subject, f"Deuxième relance : la facture {self.move_fr.name} reste impayée")
+        self.assertIn("Malgré notre précédente relance", mail_fr.body_html)
+        self.assertIn("1\N{NO-BREAK SPACE}000,00", mail_fr.body_html, "amounts written the French way")
+        self.assertIn("15/03/2026", mail_fr.body_html, "dates written the French way")
+        self.assertEqual(mail_en.subject, f"Second reminder: invoice {self.move_en.name} is still unpaid")
+        self.assertIn("Despite our previous reminder", mail_en.body_html)
+        self.assertIn("03/15/2026", mail_en.body_html)
+        self.assertNotIn("Malgré", mail_en.body_html)
+
+    def test_ref_lists_every_invoice_of_one_mail(self):
+        second = self._create_invoice(due_date="2026-03-10")
+        logs = self._send(self.move_fr | second, 2)
+        numbers = ", ".join(sorted((self.move_fr | second).mapped("name")))
+        self.assertEqual(logs.mail_id.subject, f"Deuxième relance : la facture {numbers} reste impayée")
+        self.assertEqual(len(logs.mail_id), 1, "one mail for both invoices")
+
+    # ------------------------------------------------------------------
+    # The stamped copy of the invoice
+    # ------------------------------------------------------------------
+
+    def test_overdue_invoice_is_attached_stamped(self):
+        logs = self._send(self.move_en, 2)
+        attachment = self._attachments(logs)
+        self.assertEqual(attachment.name, f"{self.move_en.name.replace('/', '_')} (reminder).pdf")
+        self.assertIn(b"relance_stamp", attachment.raw)
+        self.assertIn(b"REMINDER", attachment.raw)
+        self.assertIn(logs.mail_id.attachment_ids, attachment, "the mail carries it")
+
+    def test_stamp_in_the_customer_language(self):
+        attachment = self._attachments(self._send(self.move_fr, 2))
+        self.assertEqual(attachment.name, f"{self.move_fr.name.replace('/', '_')} (relance).pdf")
+        self.assertIn(b"RAPPEL", attachment.raw)
+        self.assertNotIn(b"REMINDER", attachment.raw)
+
+    def test_the_invoice_itself_is_never_stamped(self):
+        self._send(self.move_en, 2)
+        self.assertFalse(self.move_en.invoice_pdf_report_id, "no PDF stored on the invoice by the reminder")
+        own_pdf, __ = self.env["ir.actions.report"]._render("account.account_invoices", self.move_en.ids)
+        self.assertNotIn(b"relance_stamp", own_pdf)
+        self.assertNotIn(b"REMINDER", own_pdf)
+
+    def test_no_stamp_before_the_due_date_or_when_disabled(self):
+        not_due = self._create_invoice(partner=self.english_customer, due_date="2026-04-10")
+        self.assertFalse(not_due._relance_stamp_applies())
+        attachments = not_due._relance_pdf_attachments(stamp=True)
+        self.assertEqual(attachments[0][0], f"{not_due.name.replace('/', '_')}.pdf")
+        self.assertNotIn(b"relance_stamp", attachments[0][1])
+        self.stages[2].stamp_invoice = False
+        attachment = self._attachments(self._send(self.move_en, 2))
+        self.assertNotIn(b"relance_stamp", attachment.raw)
+
+    def test_invoice_due_on_issue_gets_12_hours(self):
+        move = self._create_invoice(partner=self.english_customer, post=False)
+        move.invoice_date = "2026-03-31"
+        move.action_post()
+        move.invoice_date_due = "2026-03-31"
+        move.relance_posted_at = "2026-03-31 01:00:00"  # 9 hours ago
+        self.assertFalse(move._relance_stamp_applies())
+        move.relance_posted_at = "2026-03-30 21:00:00"  # 13 hours ago
+        self.assertTrue(move._relance_stamp_applies())
+
+    def test_posting_records_when(self):
+        move = self._create_invoice(post=False)
+        move.action_post()
+        self.assertEqual(str(move.relance_posted_at), "2026-03-31 10:00:00")
+
+    def test_stamped_copy_is_a_real_pdf(self):
+        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        content, kind = report._render("relances_auto.action_report_invoice_reminder", self.move_fr.ids)
+        self.assertEqual(kind, "pdf")
+        text, __ = pdf_text(content)
+        self.assertIn("RAPPEL", text)
+        self.assertIn(self.move_fr.name, text)
+
+    # ------------------------------------------------------------------
+    # Letters
+    # ------------------------------------------------------------------
+
+    def test_letter_channel_makes_a_letter_to_print(self):
+        self.stages[2].channel = "letter"
+        logs = self._send(self.move_fr, 2)
+        self.assertFalse(self._new_mails, "a letter is not mailed")
+        self.assertEqual((logs.channel, logs.state, logs.kind, logs.level), ("letter", "to_print", "manual", 2))
+        self.assertEqual(self.move_fr.relance_last_level, 2, "a letter counts as its level")
+        letter = logs.letter_attachment_id
+        self.assertEqual(letter.mimetype, "application/pdf")
+        self.assertTrue(letter.raw.startswith(b"%PDF"))
+        self.assertIn("Lettre de relance", letter.name)
+        text, pages = pdf_text(letter.raw)
+        self.assertEqual(pages, 1)
+        for expected in (
+            "Dupont SARL",
+            "12 rue des Lilas",
+            "Lyon",
+            self.move_fr.name,
+            "Relance de paiement",
+            "Malgré notre précédente relance",
+            "1 000,00",
+        ):
+            self.assertIn(expected, text.replace("\N{NO-BREAK SPACE}", " "))
+        self.assertIn(letter, self.move_fr.message_ids[0].attachment_ids, "the letter is in the chatter")
+
+    def test_email_and_letter_for_one_mail_per_customer(self):
+        self.stages[2].channel = "email_letter"
+        second = self._create_invoice(due_date="2026-03-10")
+        logs = self._send(self.move_fr | second, 2)
+        self.assertEqual(len(logs.mail_id), 1, "the mail goes")
+        self.assertEqual(set(logs.mapped("state")), {"queued"})
+        self.assertEqual(len(logs.letter_attachment_id), 1, "one letter for the invoices of one mail")
+        text, __ = pdf_text(logs.letter_attachment_id.raw)
+        self.assertIn(self.move_fr.name, text)
+        self.assertIn(second.name, text)
+        self.assertIn("2 000,00", text.replace("\N{NO-BREAK SPACE}", " "), "the total due")
+
+    def test_letter_needs_a_postal_address(self):
+        self.stages[2].channel = "letter"
+        self.program.mode = "auto"
+        self.customer.street = False
+        with self.assertRaisesRegex(UserError, "No postal address for Dupont SARL"):
+            self._send(self.move_fr, 2)
+        self.assertFalse(self.move_fr.relance_log_ids)
+        line = self._plan(self.move_fr)[self.move_fr.id]
+        self.assertEqual(line.reason, "no_address")
+
+    def test_print_letters_in_bulk(self):
+        self.stages[2].channel = "letter"
+        logs = self._send(self.move_fr, 2) | self._send(self.move_en, 2)
+        action = logs.action_print_letters()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertIn(",".join(map(str, logs.ids)), action["url"])
+        self.assertEqual(set(logs.mapped("state")), {"printed"})
+        text, pages = pdf_text(logs._letters_pdf())
+        self.assertEqual(pages, 2, "each letter once, one page each")
+        self.assertIn("Payment reminder", text)
+        self.assertIn("Relance de paiement", text)
+
+    def test_letter_of_an_email_reminder_on_demand(self):
+        logs = self._send(self.move_en, 1)
+        self.assertFalse(logs.letter_attachment_id)
+        logs.action_print_letters()
+        self.assertTrue(logs.letter_attachment_id.raw.startswith(b"%PDF"))
+        self.assertEqual(logs.state, "queued", "an email reminder stays as the mail queue says")
+
+    def test_test_send_attaches_the_letter(self):
+        self.stages[2].channel = "email_letter"
+        with self.mock_mail_gateway():
+            logs = self.move_fr._relance_send_test(self.stages[2])
+        names = logs.mail_id.attachment_ids.mapped("name")
+        self.assertTrue(any(name.startswith("Lettre de relance") for name in names), names)
+        self.assertEqual(self.move_fr.relance_last_level, 0)
+
+    def test_letter_template_error_is_clear(self):
+        self.stages[2].channel = "letter"
+        self.stages[2].mail_template_id.sudo().body_html = '<p t-out="object.no_such_field"/>'
+        with self.assertRaisesRegex(UserError, "cannot be rendered"):
+            self._send(self.move_en, 2)
+        self.assertFalse(self.move_en.relance_log_ids)
+
+    # ------------------------------------------------------------------
+    # French late-payment mentions (Code de commerce, art. L441-10)
+    # ------------------------------------------------------------------
+
+    def test_legal_mentions_in_the_formal_notice(self):
+        self.company.relance_legal_mention = True
+        body = self.move_fr._relance_render(self.stages[3])[1]
+        self.assertIn("article L441-10 du Code de commerce", body)
+        self.assertIn("indemnité forfaitaire pour frais de recouvrement de 40 euros", body)
+        self.assertIn("taux de refinancement de la Banque centrale européenne majoré de 10 points", body)
+        self.company.relance_late_interest_rate = 12.5
+        body = self.move_fr._relance_render(self.stages[3])[1]
+        self.assertIn("au taux annuel de 12,50\N{NO-BREAK SPACE}%", body)
+        body_en = self.move_en._relance_render(self.stages[3])[1]
+        self.assertIn("at the yearly rate of 12.50\N{NO-BREAK SPACE}%", body_en)
+        self.assertIn("fixed indemnity of 40 euros for recovery costs", body_en)
+
+    def test_no_legal_mentions_unless_asked_and_for_companies(self):
+        self.assertNotIn("L441-10", self.move_fr._relance_render(self.stages[3])[1])
+        self.company.relance_legal_mention = True
+        self.assertNotIn("L441-10", self.move_fr._relance_render(self.stages[2])[1], "only the formal notice")
+        self.customer.is_company = False
+        self.assertNotIn("L441-10", self.move_fr._relance_render(self.stages[3])[1], "not for consumers")
+
+    def test_negative_interest_rate_refused(self):
+        with self.assertRaisesRegex(Exception, "cannot be negative"):
+            self.company.relance_late_interest_rate = -1
+            self.company.flush_recordset()
