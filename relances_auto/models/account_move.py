@@ -328,9 +328,9 @@ class AccountMove(models.Model):
         template = stage.mail_template_id
         lang = lang or main._relance_lang(template)
         try:
-            body = template.with_context(lang=lang, relance_move_ids=self.ids)._render_field(
-                "body_html", main.ids, options={"post_process": True}
-            )[main.id]
+            body = template.with_context(
+                lang=lang, relance_move_ids=self.ids, relance_letter=self.env.context.get("relance_letter", False)
+            )._render_field("body_html", main.ids, options={"post_process": True})[main.id]
         except Exception as error:
             raise UserError(
                 self.env._(

@@ -56,6 +56,23 @@ class RelanceProgram(models.Model):
         }
 
     @api.model
+    def _translate_default_programs(self, langs):
+        """Give the default programs their texts in languages installed after
+        them, where they still read the default English text untranslated."""
+        programs = self.sudo().with_context(lang="en_US", active_test=False)
+        english = programs._default_program_texts()
+        programs = programs.search([])
+        for lang in set(langs) - {"en_US"}:
+            translated = programs.with_context(lang=lang)._default_program_texts()
+            for program in programs:
+                if program.name == english["name"] == program.with_context(lang=lang).name:
+                    program.update_field_translations("name", {lang: translated["name"]})
+                for stage in program.stage_ids:
+                    default = english["subjects"].get(stage.level)
+                    if default and stage.subject == default == stage.with_context(lang=lang).subject:
+                        stage.update_field_translations("subject", {lang: translated["subjects"][stage.level]})
+
+    @api.model
     def _create_default_program(self, company):
         """A manual program with 3 stages (J+7, J+15, J+30), usable at once:
         nothing is sent until an administrator switches it to automatic."""
