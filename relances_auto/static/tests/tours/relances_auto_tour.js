@@ -7,6 +7,10 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("relances_auto_send_test_tour", {
     steps: () => [
         {
+            content: "The overdue invoice has a Remind button",
+            trigger: ".o_form_statusbar button[name=action_relance_open_send]:contains(Remind)",
+        },
+        {
             content: "Open the Relances tab of the invoice",
             trigger: ".o_form_view .o_notebook a.nav-link:contains(Relances)",
             run: "click",
