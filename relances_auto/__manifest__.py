@@ -33,6 +33,5 @@
             "relances_auto/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
     "application": True,
 }

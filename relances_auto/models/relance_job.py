@@ -46,7 +46,8 @@ class RelanceJob(models.AbstractModel):
         :param force: run now whatever the hour (still once a day)
         :return: number of reminders queued by this call
         """
-        companies = (companies or self.env["res.company"].search([])).sudo()
+        # every company: each runs at its own local hour
+        companies = (companies or self.env["res.company"].search([])).sudo()  # pylint: disable=no-search-all
         batch = self.env.context.get("relance_batch_size", BATCH_SIZE)
         queued = 0
         for company in companies:

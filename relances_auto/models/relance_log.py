@@ -36,8 +36,8 @@ class RelanceLog(models.Model):
     )
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
-    program_id = fields.Many2one("relance.program", string="Program", ondelete="set null")
-    stage_id = fields.Many2one("relance.stage", string="Stage", ondelete="set null")
+    program_id = fields.Many2one("relance.program", ondelete="set null")
+    stage_id = fields.Many2one("relance.stage", ondelete="set null")
     level = fields.Integer(required=True)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
     kind = fields.Selection(KINDS, required=True, default="manual")
@@ -56,7 +56,7 @@ class RelanceLog(models.Model):
         help="Who the reminder went to: email addresses, or a note for a reminder recorded by hand."
     )
     subject = fields.Char()
-    mail_id = fields.Many2one("mail.mail", string="Mail", ondelete="set null", index="btree_not_null")
+    mail_id = fields.Many2one("mail.mail", ondelete="set null", index="btree_not_null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null", index="btree_not_null")
     failure_reason = fields.Text(readonly=True)
     letter_attachment_id = fields.Many2one(
@@ -69,7 +69,7 @@ class RelanceLog(models.Model):
     )
     letter_file = fields.Binary(related="letter_attachment_id.datas", string="Letter PDF")
     letter_filename = fields.Char(related="letter_attachment_id.name", string="Letter File Name")
-    user_id = fields.Many2one("res.users", string="User", default=lambda self: self.env.user)
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
     note = fields.Text()
     currency_id = fields.Many2one(related="move_id.currency_id")
     amount_residual = fields.Monetary(

@@ -45,13 +45,12 @@ class RelanceProgram(models.Model):
     @api.model
     def _default_program_texts(self):
         """Name and stage subjects of the default program, in the env's language."""
-        _ = self.env._
         return {
-            "name": _("Standard reminders"),
+            "name": self.env._("Standard reminders"),
             "subjects": {
-                1: _("Reminder: invoice #REF# is overdue"),
-                2: _("Second reminder: invoice #REF# is still unpaid"),
-                3: _("Formal notice: invoice #REF# remains unpaid"),
+                1: self.env._("Reminder: invoice #REF# is overdue"),
+                2: self.env._("Second reminder: invoice #REF# is still unpaid"),
+                3: self.env._("Formal notice: invoice #REF# remains unpaid"),
             },
         }
 
@@ -61,7 +60,8 @@ class RelanceProgram(models.Model):
         them, where they still read the default English text untranslated."""
         programs = self.sudo().with_context(lang="en_US", active_test=False)
         english = programs._default_program_texts()
-        programs = programs.search([])
+        # every company's programs: a few rows
+        programs = programs.search([])  # pylint: disable=no-search-all
         for lang in set(langs) - {"en_US"}:
             translated = programs.with_context(lang=lang)._default_program_texts()
             for program in programs:

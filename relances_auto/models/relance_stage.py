@@ -19,7 +19,6 @@ class RelanceStage(models.Model):
 
     program_id = fields.Many2one(
         "relance.program",
-        string="Program",
         required=True,
         index=True,
         ondelete="cascade",
@@ -64,7 +63,6 @@ class RelanceStage(models.Model):
     )
     mail_template_id = fields.Many2one(
         "mail.template",
-        string="Mail Template",
         required=True,
         domain=[("model", "=", "account.move")],
         default=lambda self: self._default_mail_template(),

@@ -20,10 +20,9 @@ class RelanceSend(models.TransientModel):
     move_id = fields.Many2one("account.move", string="Invoice", compute="_compute_move_id")
     mass_mode = fields.Boolean()
     company_id = fields.Many2one("res.company", compute="_compute_move_id")
-    program_id = fields.Many2one("relance.program", string="Program", compute="_compute_move_id")
+    program_id = fields.Many2one("relance.program", compute="_compute_move_id")
     stage_id = fields.Many2one(
         "relance.stage",
-        string="Stage",
         compute="_compute_stage_id",
         store=True,
         readonly=False,
