@@ -581,7 +581,14 @@ class AccountMove(models.Model):
         logs = (
             self.env["relance.log"]
             .sudo()
-            .create(self._relance_log_values(stage, "manual", "recorded", note or "", note or "", channel=channel))
+            .create(
+                [
+                    dict(vals, note=note or False)
+                    for vals in self._relance_log_values(
+                        stage, "manual", "recorded", note or "", note or "", channel=channel
+                    )
+                ]
+            )
         )
         self._relance_post_note(
             self.env._(

@@ -211,6 +211,43 @@ class TestReminderDocuments(RelancesCommon):
         self.assertEqual(result["type"], "ir.actions.act_url")
         self.assertEqual(result["url"], f"/relances_auto/letters?log_ids={log.id}")
 
+    def _mass_wizard(self, moves, mass_channel):
+        action = moves.with_user(self.billing_user).action_relance_send_due()
+        wizard = self.env["relance.send"].with_user(self.billing_user).with_context(**action["context"])
+        return wizard.create({"mass_channel": mass_channel})
+
+    def test_mass_by_letter(self):
+        wizard = self._mass_wizard(self.move_fr | self.move_en, "letter")
+        with self.mock_mail_gateway():
+            result = wizard.action_send_mass()
+        self.assertFalse(self._new_mails)
+        logs = (self.move_fr | self.move_en).relance_log_ids
+        self.assertEqual(logs.mapped("state"), ["to_print", "to_print"])
+        self.assertEqual(len(logs.letter_attachment_id), 2, "one letter per invoice and customer")
+        self.assertIn("2 letter(s) to print", result["params"]["message"])
+
+    def test_mass_recorded_without_sending(self):
+        self.english_customer.email = False  # no address needed to record
+        wizard = self._mass_wizard(self.move_fr | self.move_en, "record")
+        wizard.note = "Monthly call"
+        with self.mock_mail_gateway():
+            result = wizard.action_send_mass()
+        self.assertFalse(self._new_mails)
+        logs = (self.move_fr | self.move_en).relance_log_ids
+        self.assertEqual(set(logs.mapped("state")), {"recorded"})
+        self.assertEqual(logs.mapped("note"), ["Monthly call", "Monthly call"])
+        self.assertEqual(self.move_en.relance_last_level, 2, "recorded: counts as its level")
+        self.assertIn("2 reminder(s) recorded", result["params"]["message"])
+
+    def test_mass_letter_needs_an_address(self):
+        self.english_customer.street = False
+        wizard = self._mass_wizard(self.move_fr | self.move_en, "letter")
+        self.assertIn("no postal address for Brown Ltd", wizard.mass_summary)
+        with self.mock_mail_gateway():
+            wizard.action_send_mass()
+        self.assertFalse(self.move_en.relance_log_ids)
+        self.assertTrue(self.move_fr.relance_log_ids)
+
     def test_letter_of_an_email_reminder_on_demand(self):
         logs = self._send(self.move_en, 1)
         self.assertFalse(logs.letter_attachment_id)

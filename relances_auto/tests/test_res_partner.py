@@ -55,3 +55,19 @@ class TestPartnerOverride(RelancesCommon):
             form.relance_policy = "global"
             self.assertFalse(form.relance_program_id, "leaving custom forgets the program")
         self.assertEqual(self.customer.relance_policy, "global")
+
+    def test_batch_of_customers(self):
+        """Several customers at once: the contact list edits them together, or an import."""
+        others = self.env["res.partner"].create([{"name": f"Client {i}", "is_company": True} for i in range(3)])
+        (self.customer | others).with_user(self.billing_user).write({"relance_policy": "none"})
+        self.assertEqual(set((self.customer | others).mapped("relance_policy")), {"none"})
+        result = (
+            self.env["res.partner"]
+            .with_context(import_file=True)
+            .load(["name", "relance_policy"], [["Importé SA", "none"], ["Importé SARL", "global"]])
+        )
+        self.assertFalse(result["messages"], result["messages"])
+        imported = self.env["res.partner"].browse(result["ids"])
+        self.assertEqual(imported.mapped("relance_policy"), ["none", "global"])
+        list_arch = self.env["res.partner"].get_view(self.env.ref("base.view_partner_tree").id, "list")["arch"]
+        self.assertIn('name="relance_policy"', list_arch, "an optional column of the contact list")

@@ -46,6 +46,14 @@ class RelanceSend(models.TransientModel):
         help="Email: mail it. Letter: generate the reminder letter (PDF) to print and post; "
         "it carries the stage's text. Email + letter: both.",
     )
+    mass_channel = fields.Selection(
+        [("stage", "As each stage says"), *CHANNELS, ("record", "Record without sending")],
+        string="Send By",
+        default="stage",
+        required=True,
+        help="How the selected invoices are reminded: by the channel of their due stage, by one "
+        "channel for all, or recorded as reminded without sending anything.",
+    )
     attach_pdf = fields.Boolean(string="Attach the Invoice", compute="_compute_attach_pdf", store=True, readonly=False)
     note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
     log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
@@ -87,7 +95,7 @@ class RelanceSend(models.TransientModel):
             except UserError as error:
                 wizard.render_error = str(error)
 
-    @api.depends("move_ids", "mass_mode")
+    @api.depends("move_ids", "mass_mode", "mass_channel")
     def _compute_mass_summary(self):
         for wizard in self:
             if not wizard.mass_mode:
@@ -186,34 +194,57 @@ class RelanceSend(models.TransientModel):
         to_send, skipped = [], []
         for move in moves:
             line = plan.get(move.id)
+            channel = self._mass_line_channel(line)
             if not move._relance_can_remind():
                 skipped.append((move, self.env._("not a posted customer invoice with something left to pay")))
             elif line is None:
                 skipped.append((move, self.env._("no reminder due yet")))
             elif line.reason == core.REASON_ALREADY_SENT:
                 skipped.append((move, self.env._("level %s already sent", line.level)))
-            elif core.uses_email(line.channel) and not email_normalize(move.partner_id.email or ""):
+            elif core.uses_email(channel) and not email_normalize(move.partner_id.email or ""):
                 # the planner's rule, whatever the mode
                 skipped.append((move, self.env._("no valid email address for %s", move.partner_id.display_name)))
-            elif core.uses_letter(line.channel) and not (move.partner_id.street and move.partner_id.city):
+            elif core.uses_letter(channel) and not (move.partner_id.street and move.partner_id.city):
                 skipped.append((move, self.env._("no postal address for %s", move.partner_id.display_name)))
             else:
                 to_send.append((move, self.env["relance.stage"].browse(line.stage_id)))
         return to_send, skipped
 
+    def _mass_line_channel(self, line):
+        """The channel a plan line is sent by in mass mode ("record": none)."""
+        if self.mass_channel != "stage":
+            return self.mass_channel
+        return line.channel if line else core.CHANNEL_EMAIL
+
     def action_send_mass(self):
-        """One mail per invoice, its due stage, each to its own customer."""
+        """Each invoice its due stage, each to its own customer, by mail,
+        letter or both, or recorded without sending."""
         self.ensure_one()
         to_send, skipped = self._mass_plan()
-        sent = []
+        sent, letters = [], self.env["relance.log"]
         for move, stage in to_send:
+            channel = self.mass_channel if self.mass_channel != "stage" else stage.channel
             try:
                 with self.env.cr.savepoint():
-                    move._relance_send(stage, "manual", attach_pdf=self.attach_pdf)
+                    if channel == "record":
+                        move._relance_record(stage, note=self.note)
+                    else:
+                        logs = move._relance_send(stage, "manual", attach_pdf=self.attach_pdf, channel=channel)
+                        letters |= logs.filtered("letter_attachment_id")
                 sent.append((move, stage))
             except UserError as error:
                 skipped.append((move, str(error)))
-        lines = [self.env._("%(count)s reminder(s) sent.", count=len(sent))]
+        if self.mass_channel == "record":
+            lines = [self.env._("%(count)s reminder(s) recorded.", count=len(sent))]
+        else:
+            lines = [self.env._("%(count)s reminder(s) sent.", count=len(sent))]
+        if letters:
+            lines.append(
+                self.env._(
+                    "%(count)s letter(s) to print: Reminder History, filter “Letters to print”.",
+                    count=len(letters._letter_groups()),
+                )
+            )
         if skipped:
             lines.append(self.env._("%(count)s skipped:", count=len(skipped)))
             lines += [f"• {move.name}: {reason}" for move, reason in skipped]
