@@ -14,6 +14,9 @@ PGLOG="$PGDIR/postgresql.log"
 PGPORT=5432            # only names the socket file; nothing listens on TCP
 PGUSER_ODOO=odoo
 ODOO_CONF="$RUN/odoo.conf"
+# HTTP port of the test server (browser tours, and the web assets wkhtmltopdf
+# loads for PDFs), apart from dev/demo.sh's 8069 so that both can run at once.
+TEST_HTTP_PORT="${TEST_HTTP_PORT:-8169}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[1;31mERROR: %s\033[0m\n' "$*" >&2; exit 2; }
@@ -92,6 +95,7 @@ db_user = $PGUSER_ODOO
 db_password = False
 list_db = True
 max_cron_threads = 0
+http_port = $TEST_HTTP_PORT
 CONF
 }
 

@@ -538,6 +538,8 @@ class AccountMove(models.Model):
         the history lines and waiting there to be printed and posted."""
         main = self[0]
         subject = self._relance_subject(stage, main._relance_lang(stage.mail_template_id))
+        address_lines = main.partner_id._display_address(without_company=False).splitlines()
+        address = ", ".join(line.strip() for line in address_lines if line.strip())
         logs = (
             self.env["relance.log"]
             .sudo()
@@ -546,9 +548,7 @@ class AccountMove(models.Model):
                     stage,
                     kind,
                     "to_print",
-                    main.partner_id._display_address(without_company=False).replace("\n", ", ")
-                    if main.partner_id
-                    else "",
+                    address,
                     subject,
                     channel=core.CHANNEL_LETTER,
                     stage_by_move=stage_by_move,

@@ -143,6 +143,8 @@ class TestReminderDocuments(RelancesCommon):
         self.assertFalse(self._new_mails, "a letter is not mailed")
         self.assertEqual((logs.channel, logs.state, logs.kind, logs.level), ("letter", "to_print", "manual", 2))
         self.assertEqual(self.move_fr.relance_last_level, 2, "a letter counts as its level")
+        self.assertIn("12 rue des Lilas", logs.recipient, "the address it goes to")
+        self.assertNotIn(", ,", logs.recipient)
         letter = logs.letter_attachment_id
         self.assertEqual(letter.mimetype, "application/pdf")
         self.assertTrue(letter.raw.startswith(b"%PDF"))
