@@ -1,5 +1,6 @@
 import logging
 import threading
+import time
 from collections import defaultdict
 
 import psycopg2
@@ -13,6 +14,10 @@ _logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
 # Mails queued between two commits of the job.
 COMMIT_EVERY = 20
+# A call stops after this many seconds and lets the cron call again: PDFs
+# (stamped invoices, letters) take about a second each, and a cron worker is
+# killed after limit_time_real_cron.
+BATCH_SECONDS = 60
 
 
 class RelanceJob(models.AbstractModel):
@@ -116,17 +121,23 @@ class RelanceJob(models.AbstractModel):
 
     @api.model
     def _send_automatic(self, company, limit=BATCH_SIZE):
-        """Send up to ``limit`` mails of the plan; returns (done, remaining)."""
+        """Send up to ``limit`` mails of the plan, for at most BATCH_SECONDS;
+        returns (done, remaining)."""
         plan = [line for line in self.env["relance.planner"]._get_plan(companies=company) if line.send]
         programs = self.env["relance.program"].browse({line.program_id for line in plan})
         groups = self._group_mails(plan, {p.id: p for p in programs})
-        done = 0
+        budget = self.env.context.get("relance_batch_seconds", BATCH_SECONDS)
+        start = time.monotonic()
+        done = tried = 0
         for group in groups[:limit]:
             done += self._send_group(company, [line.invoice_id for line in group])
+            tried += 1
             if done and done % COMMIT_EVERY == 0:
                 self._commit()
+            if time.monotonic() - start >= budget:
+                break
         self._commit()
-        return done, max(len(groups) - limit, 0)
+        return done, len(groups) - tried
 
     @api.model
     def _lock(self, move_ids):

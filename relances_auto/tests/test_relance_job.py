@@ -136,6 +136,20 @@ class TestDailyJob(RelancesCommon):
         self.assertFalse(self._auto_logs(self.move_b1), "paid since the digest: not reminded")
         self.assertEqual(len(self._auto_logs()), 2)
 
+    def test_a_call_stops_after_its_time_budget(self):
+        """Slow sends (PDFs) end the call early; the cron is called again for the rest."""
+        triggers = self.env["ir.cron.trigger"].search_count
+        cron = self.env.ref("relances_auto.ir_cron_relances_auto")
+        before = triggers([("cron_id", "=", cron.id)])
+        with freeze_time(AT_HOUR), self.mock_mail_gateway():
+            queued = self._run(relance_batch_seconds=0)
+            self.assertEqual(queued, 1, "one mail, then the time is up")
+            self.assertGreater(triggers([("cron_id", "=", cron.id)]), before, "called again for the rest")
+            self.assertFalse(self.company.relance_run_date, "the day's run is not over")
+            self._run()
+        self.assertEqual(len(self._auto_logs()), 3, "all sent in the end, each once")
+        self.assertEqual(self.company.relance_run_date.isoformat(), "2026-03-31")
+
     def test_crash_halfway_and_rerun(self):
         original = AccountMove._relance_send
         calls = []

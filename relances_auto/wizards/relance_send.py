@@ -40,7 +40,7 @@ class RelanceSend(models.TransientModel):
     render_error = fields.Text(compute="_compute_content", store=True)
     channel = fields.Selection(
         CHANNELS,
-        compute="_compute_attach_pdf",
+        compute="_compute_stage_options",
         store=True,
         readonly=False,
         help="Email: mail it. Letter: generate the reminder letter (PDF) to print and post; "
@@ -54,7 +54,9 @@ class RelanceSend(models.TransientModel):
         help="How the selected invoices are reminded: by the channel of their due stage, by one "
         "channel for all, or recorded as reminded without sending anything.",
     )
-    attach_pdf = fields.Boolean(string="Attach the Invoice", compute="_compute_attach_pdf", store=True, readonly=False)
+    attach_pdf = fields.Boolean(
+        string="Attach the Invoice", compute="_compute_stage_options", store=True, readonly=False
+    )
     note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
     log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
     mass_summary = fields.Html(compute="_compute_mass_summary", sanitize=False)
@@ -74,7 +76,7 @@ class RelanceSend(models.TransientModel):
             wizard.stage_id = wizard.move_id._origin._relance_default_stage() if wizard.move_id else False
 
     @api.depends("stage_id")
-    def _compute_attach_pdf(self):
+    def _compute_stage_options(self):
         for wizard in self:
             wizard.attach_pdf = wizard.stage_id.attach_invoice if wizard.stage_id else True
             wizard.channel = wizard.stage_id.channel or core.CHANNEL_EMAIL
