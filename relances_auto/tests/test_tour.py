@@ -72,6 +72,15 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         move.invoice_date_due = today - datetime.timedelta(days=10)
         log = move._relance_send(stage, "manual")
         self.assertEqual(log.state, "to_print")
+        # a reminder that is not a letter: the filtered list no longer shows it
+        other = self.init_invoice(
+            "out_invoice",
+            partner=self.env["res.partner"].create({"name": "Client Phone", "is_company": True}),
+            amounts=[100.0],
+            invoice_date=today - datetime.timedelta(days=40),
+            post=True,
+        )
+        other._relance_record(stage, note="Phone call")
         url = "/odoo/action-relances_auto.relance_log_action"
         self.start_tour(url, "relances_auto_letters_tour", login=self.env.user.login)
         self.assertEqual(log.state, "printed")

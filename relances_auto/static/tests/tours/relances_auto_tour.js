@@ -127,6 +127,10 @@ registry.category("web_tour.tours").add("relances_auto_partner_tour", {
 registry.category("web_tour.tours").add("relances_auto_letters_tour", {
     steps: () => [
         {
+            content: "The history lists every reminder",
+            trigger: ".o_list_view .o_data_row:contains(Client Phone)",
+        },
+        {
             content: "Open the filters",
             trigger: ".o_searchview_dropdown_toggler",
             run: "click",
@@ -137,8 +141,9 @@ registry.category("web_tour.tours").add("relances_auto_letters_tour", {
             run: "click",
         },
         {
-            content: "The letter waits to be printed",
-            trigger: ".o_list_view .o_data_row:contains(Client Courrier):contains(Letter to Print)",
+            content: "Filtered: only the letter waiting to be printed is listed",
+            trigger:
+                ".o_list_view:not(:has(.o_data_row:contains(Client Phone))) .o_data_row:contains(Client Courrier):contains(Letter to Print)",
         },
         {
             content: "Select it",
