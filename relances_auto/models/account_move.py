@@ -414,7 +414,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _relance_check_address(self, partner):
-        if not (partner.street and partner.city):
+        if not partner._relance_has_postal_address():
             raise UserError(
                 self.env._(
                     "No postal address for %(partner)s: enter its street and city on the contact "

@@ -1,4 +1,6 @@
 from odoo import api, fields, models
+from odoo.addons.base.models.ir_qweb import QWebException
+from odoo.exceptions import UserError
 from odoo.tools.pdf import merge_pdf
 
 from .. import planner as core
@@ -171,9 +173,13 @@ class RelanceLog(models.Model):
         attachments = self.env["ir.attachment"]
         report = self.env["ir.actions.report"].sudo()
         for logs in self.filtered(lambda log: not log.letter_attachment_id)._letter_groups():
-            logs._letter_body()  # a template error, told plainly before the report wraps it
-            # always a real PDF, also in tests: letters are merged to be printed in bulk
-            content, __ = report.with_context(force_report_rendering=True)._render_qweb_pdf(LETTER_REPORT, logs.ids)
+            try:
+                # always a real PDF, also in tests: letters are merged to be printed in bulk
+                content, __ = report.with_context(force_report_rendering=True)._render_qweb_pdf(LETTER_REPORT, logs.ids)
+            except QWebException as error:
+                if isinstance(error.__cause__, UserError):
+                    raise error.__cause__ from None  # a template error, told as _relance_render words it
+                raise
             attachment = attachments.sudo().create(
                 {
                     "name": logs._letter_filename(),

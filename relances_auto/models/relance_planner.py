@@ -82,6 +82,7 @@ class RelancePlanner(models.AbstractModel):
                        m.payment_state, COALESCE(m.relance_excluded, FALSE),
                        COALESCE(m.relance_last_level, 0),
                        cp.relance_policy, cp.relance_program_id, contact.email,
+                       -- res.partner._relance_has_postal_address()
                        (COALESCE(contact.street, '') != '' AND COALESCE(contact.city, '') != '')
                   FROM account_move m
                   JOIN res_partner cp ON cp.id = m.commercial_partner_id

@@ -29,6 +29,12 @@ class ResPartner(models.Model):
         help="The reminder program of this customer when its policy is “Custom program”.",
     )
 
+    def _relance_has_postal_address(self):
+        """A reminder letter can be posted to this contact: a street and a city
+        (the planner's loader reads the same two columns in SQL)."""
+        self.ensure_one()
+        return bool(self.street and self.city)
+
     @api.model
     def _commercial_fields(self):
         return [*super()._commercial_fields(), "relance_policy", "relance_program_id"]

@@ -106,7 +106,7 @@ class RelanceSend(models.TransientModel):
             to_send, skipped = wizard._mass_plan()
             rows = [
                 Markup("<li>%s — %s</li>") % (move.name, self.env._("level %s will be sent", stage.level))
-                for move, stage in to_send
+                for move, stage, __ in to_send
             ] + [Markup("<li>%s — %s</li>") % (move.name, reason) for move, reason in skipped]
             wizard.mass_summary = Markup("<ul>%s</ul>") % Markup("").join(rows)
 
@@ -187,7 +187,8 @@ class RelanceSend(models.TransientModel):
     # ------------------------------------------------------------------
 
     def _mass_plan(self):
-        """(invoice, stage) pairs to send, and (invoice, reason) pairs skipped."""
+        """(invoice, stage, channel) to send, and (invoice, reason) pairs skipped;
+        channel "record": recorded without sending."""
         moves = self.move_ids
         plan = {
             line.invoice_id: line
@@ -206,10 +207,10 @@ class RelanceSend(models.TransientModel):
             elif core.uses_email(channel) and not email_normalize(move.partner_id.email or ""):
                 # the planner's rule, whatever the mode
                 skipped.append((move, self.env._("no valid email address for %s", move.partner_id.display_name)))
-            elif core.uses_letter(channel) and not (move.partner_id.street and move.partner_id.city):
+            elif core.uses_letter(channel) and not move.partner_id._relance_has_postal_address():
                 skipped.append((move, self.env._("no postal address for %s", move.partner_id.display_name)))
             else:
-                to_send.append((move, self.env["relance.stage"].browse(line.stage_id)))
+                to_send.append((move, self.env["relance.stage"].browse(line.stage_id), channel))
         return to_send, skipped
 
     def _mass_line_channel(self, line):
@@ -223,9 +224,8 @@ class RelanceSend(models.TransientModel):
         letter or both, or recorded without sending."""
         self.ensure_one()
         to_send, skipped = self._mass_plan()
-        sent, letters = [], self.env["relance.log"]
-        for move, stage in to_send:
-            channel = self.mass_channel if self.mass_channel != "stage" else stage.channel
+        sent, letters = 0, self.env["relance.log"]
+        for move, stage, channel in to_send:
             try:
                 with self.env.cr.savepoint():
                     if channel == "record":
@@ -233,13 +233,13 @@ class RelanceSend(models.TransientModel):
                     else:
                         logs = move._relance_send(stage, "manual", attach_pdf=self.attach_pdf, channel=channel)
                         letters |= logs.filtered("letter_attachment_id")
-                sent.append((move, stage))
+                sent += 1
             except UserError as error:
                 skipped.append((move, str(error)))
         if self.mass_channel == "record":
-            lines = [self.env._("%(count)s reminder(s) recorded.", count=len(sent))]
+            lines = [self.env._("%(count)s reminder(s) recorded.", count=sent)]
         else:
-            lines = [self.env._("%(count)s reminder(s) sent.", count=len(sent))]
+            lines = [self.env._("%(count)s reminder(s) sent.", count=sent)]
         if letters:
             lines.append(
                 self.env._(
