@@ -22,6 +22,9 @@ REASON_MANUAL = "manual_mode"
 REASON_NO_EMAIL = "no_email"
 REASON_NO_ADDRESS = "no_address"
 REASON_TEMPLATE_ERROR = "template_error"  # only known when rendering, see sending
+# Reasons that switch a customer's or an invoice's automatic reminders off
+# altogether (the others only stop one stage from going out).
+AUTOMATIC_OFF_REASONS = frozenset({REASON_POLICY_NONE, REASON_EXCLUDED, REASON_MANUAL})
 REASONS = (
     REASON_ALREADY_SENT,
     REASON_POLICY_NONE,
@@ -77,6 +80,11 @@ class Program:
     def reached_stage(self, days_late: int) -> Stage | None:
         return self.due_stage(days_late, 0)
 
+    def upcoming_stage(self, days_late: int, above_level: int) -> Stage | None:
+        """The first stage above ``above_level`` not reached yet after ``days_late`` days."""
+        later = [s for s in self.stages if s.level > above_level and s.delay_days > days_late]
+        return min(later, key=lambda s: (s.delay_days, s.level)) if later else None
+
 
 @dataclass(frozen=True, slots=True)
 class Invoice:
@@ -104,9 +112,17 @@ class PlanLine:
     stage_id: int
     level: int
     days_late: int
-    send: bool  # True: the daily job sends it
-    reason: str | None  # why not, when ``send`` is False
+    send: bool  # True: the daily job sends it at its next run
+    reason: str | None  # why the daily job will not send it (None: it will, when due)
     channel: str = CHANNEL_EMAIL
+    due_on: datetime.date | None = None  # the day the stage is reached (today or before for a due line)
+    upcoming: bool = False  # not due yet: the next stage, reached on ``due_on``
+    off_reason: str | None = None  # why the invoice is never reminded automatically (AUTOMATIC_OFF_REASONS)
+
+    @property
+    def automatic(self) -> bool:
+        """Whether the daily job reminds this invoice at all."""
+        return self.off_reason is None
 
 
 def is_candidate(invoice: Invoice) -> bool:
@@ -144,28 +160,61 @@ def resolve_program(
     return programs.get(program_id) if program_id else None
 
 
-def plan_invoice(invoice: Invoice, program: Program | None, today: datetime.date) -> PlanLine | None:
-    """The reminder due today for one invoice, or None if nothing is due."""
+def add_days(day: datetime.date, days: int) -> datetime.date:
+    """``day`` + ``days``, held within the calendar (a stage's delay may be huge)."""
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        return datetime.date.max if days > 0 else datetime.date.min
+
+
+def automatic_off_reason(invoice: Invoice, program: Program) -> str | None:
+    """Why the daily job never reminds this invoice, whatever its stage (None: it may)."""
+    if invoice.policy == "none":
+        return REASON_POLICY_NONE
+    if invoice.excluded:
+        return REASON_EXCLUDED
+    if program.mode != "auto":
+        return REASON_MANUAL
+    return None
+
+
+def blocked_reason(invoice: Invoice, program: Program, stage: Stage) -> str | None:
+    """Why the daily job will not send ``stage`` to this invoice (None: it will)."""
+    reason = automatic_off_reason(invoice, program)
+    if reason:
+        return reason
+    if uses_email(stage.channel) and not invoice.has_email:
+        return REASON_NO_EMAIL
+    if uses_letter(stage.channel) and not invoice.has_address:
+        return REASON_NO_ADDRESS
+    return None
+
+
+def plan_invoice(
+    invoice: Invoice, program: Program | None, today: datetime.date, upcoming: bool = False
+) -> PlanLine | None:
+    """The reminder due today for one invoice, or None if nothing is due.
+
+    With ``upcoming``, an invoice with no stage due today gets a line for its
+    next stage (``upcoming=True``, reached on ``due_on``, never sent today).
+    """
     if program is None or not is_candidate(invoice):
         return None
     days_late = (today - invoice.due_date).days
     stage = program.due_stage(days_late, invoice.last_level)
-    reason = None
-    if stage is None:
-        reached = program.reached_stage(days_late)
-        if reached is None:
-            return None  # not late enough for the first stage
-        stage, reason = reached, REASON_ALREADY_SENT
-    elif invoice.policy == "none":
-        reason = REASON_POLICY_NONE
-    elif invoice.excluded:
-        reason = REASON_EXCLUDED
-    elif program.mode != "auto":
-        reason = REASON_MANUAL
-    elif uses_email(stage.channel) and not invoice.has_email:
-        reason = REASON_NO_EMAIL
-    elif uses_letter(stage.channel) and not invoice.has_address:
-        reason = REASON_NO_ADDRESS
+    is_upcoming = False
+    if stage is not None:
+        reason = blocked_reason(invoice, program, stage)
+    else:
+        stage = program.upcoming_stage(days_late, invoice.last_level) if upcoming else None
+        if stage is not None:
+            is_upcoming, reason = True, blocked_reason(invoice, program, stage)
+        else:
+            stage = program.reached_stage(days_late)
+            if stage is None:
+                return None  # not late enough for the first stage
+            reason = REASON_ALREADY_SENT
     return PlanLine(
         invoice_id=invoice.id,
         company_id=invoice.company_id,
@@ -174,9 +223,12 @@ def plan_invoice(invoice: Invoice, program: Program | None, today: datetime.date
         stage_id=stage.id,
         level=stage.level,
         days_late=days_late,
-        send=reason is None,
+        send=reason is None and not is_upcoming,
         reason=reason,
         channel=stage.channel,
+        due_on=add_days(invoice.due_date, stage.delay_days),
+        upcoming=is_upcoming,
+        off_reason=automatic_off_reason(invoice, program),
     )
 
 
@@ -185,15 +237,17 @@ def plan(
     programs: Mapping[int, Program],
     global_program_ids: Mapping[int, int | None],
     today: datetime.date | Mapping[int, datetime.date],
+    upcoming: bool = False,
 ) -> list[PlanLine]:
-    """The plan of the day: one line per invoice that has reached a stage.
+    """The plan of the day: one line per invoice that has reached a stage
+    (with ``upcoming``, also one per invoice whose next stage is still ahead).
 
     ``today`` is a date, or a date per company id (each company's local date).
     """
     lines = []
     for invoice in invoices:
         day = today if isinstance(today, datetime.date) else today[invoice.company_id]
-        line = plan_invoice(invoice, resolve_program(invoice, programs, global_program_ids), day)
+        line = plan_invoice(invoice, resolve_program(invoice, programs, global_program_ids), day, upcoming)
         if line is not None:
             lines.append(line)
     return lines

@@ -1,15 +1,28 @@
 import datetime
+import logging
+import traceback
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, format_date
 
 from .. import planner as core
 
+_logger = logging.getLogger(__name__)
+
 # An invoice due on its own date is stamped “Reminder” only after this delay.
 STAMP_GRACE_HOURS = 12
+
+
+class RelanceRenderError(UserError):
+    """A reminder's template fails: one sentence for the person, the
+    technical ``detail`` (traceback) for the server log and the history form."""
+
+    def __init__(self, message, detail=""):
+        super().__init__(message)
+        self.detail = detail
 
 
 class AccountMove(models.Model):
@@ -59,6 +72,11 @@ class AccountMove(models.Model):
     )
     relance_next_level = fields.Integer(string="Next Reminder Level", compute="_compute_relance_next")
     relance_next_date = fields.Date(string="Next Reminder Date", compute="_compute_relance_next")
+    relance_next_label = fields.Char(
+        string="Next Reminder",
+        compute="_compute_relance_next",
+        help="The planner's next reminder of this invoice: level, date and channel, or why none will be sent.",
+    )
     relance_to_remind = fields.Boolean(
         string="To Remind",
         compute="_compute_relance_to_remind",
@@ -78,6 +96,13 @@ class AccountMove(models.Model):
         help="When the invoice was last posted: an invoice due on the day it is issued "
         "gets the “Reminder” stamp only 12 hours after.",
     )
+    relance_sender_user_id = fields.Many2one(
+        "res.users",
+        string="Reminders Sent By",
+        compute="_compute_relance_sender_user_id",
+        help="The salesperson when a real person (active internal user with an email) can answer "
+        "the customer; empty: reminders come from the company.",
+    )
     relance_mail_move_ids = fields.Many2many(
         "account.move",
         string="Invoices in the Reminder",
@@ -90,20 +115,56 @@ class AccountMove(models.Model):
     # Computes
     # ------------------------------------------------------------------
 
-    @api.depends("relance_excluded")
+    def _relance_plan_lines(self):
+        """{invoice id: the planner's line} for these invoices, with the next
+        stage of those that have none due today (one query for all)."""
+        moves = self.filtered("id")
+        if not moves:
+            return {}
+        lines = self.env["relance.planner"]._get_plan(companies=moves.company_id, move_ids=moves.ids, upcoming=True)
+        return {line.invoice_id: line for line in lines}
+
+    @api.depends("relance_excluded", "relance_last_level", "payment_state", "commercial_partner_id")
+    @api.depends_context("relance_today")
     def _compute_relance_auto_enabled(self):
+        lines = self._relance_plan_lines()
         for move in self:
-            move.relance_auto_enabled = not move.relance_excluded
+            line = lines.get(move.id)
+            move.relance_auto_enabled = bool(line and line.automatic)
 
     def _inverse_relance_auto_enabled(self):
-        for move in self:
-            move.relance_excluded = not move.relance_auto_enabled
+        self.filtered(lambda move: not move.relance_auto_enabled).relance_excluded = True
+        enabled = self.filtered("relance_auto_enabled")
+        enabled.relance_excluded = False
+        lines = enabled._relance_plan_lines()
+        labels = self.env["relance.planner"]._reason_labels()
+        for move in enabled:
+            line = lines.get(move.id)
+            if line and line.automatic:
+                continue
+            if line:
+                why = labels[line.off_reason]
+            elif move._relance_can_remind():
+                why = self.env._("No reminder program applies")
+            else:
+                why = self.env._("Nothing left to pay")
+            raise UserError(
+                self.env._(
+                    "%(invoice)s cannot be reminded automatically: %(reason)s. "
+                    "Change the customer's reminder policy or the program's mode first.",
+                    invoice=move.display_name,
+                    reason=why,
+                )
+            )
 
     def _search_relance_auto_enabled(self, operator, value):
         if operator not in ("=", "!="):
             raise UserError(self.env._("Unsupported search on automatic reminders."))
-        enabled = (operator == "=") == bool(value)
-        return [("relance_excluded", "=", not enabled)]
+        enabled_ids = [
+            line.invoice_id for line in self.env["relance.planner"]._get_plan(upcoming=True) if line.automatic
+        ]
+        positive = (operator == "=") == bool(value)
+        return [("id", "in" if positive else "not in", enabled_ids)]
 
     @api.depends("relance_log_ids.level", "relance_log_ids.kind", "relance_log_ids.state", "relance_log_ids.date")
     def _compute_relance_summary(self):
@@ -148,18 +209,58 @@ class AccountMove(models.Model):
             return self.env["relance.program"]
         return partner._get_relance_program(self.company_id, automatic=False)
 
-    @api.depends("relance_last_level", "invoice_date_due", "commercial_partner_id", "company_id")
+    @api.depends("relance_last_level", "invoice_date_due", "commercial_partner_id", "company_id", "payment_state")
+    @api.depends_context("relance_today")
     def _compute_relance_next(self):
+        """The next reminder as the planner sees it: the stage due today or the
+        next one ahead, when, by which channel, or why none will go out."""
+        lines = self._relance_plan_lines()
         for move in self:
-            program = move._relance_stage_program() if move.relance_show else self.env["relance.program"]
-            last_level = move.relance_last_level
-            stage = program.sudo().stage_ids.filtered(lambda s, last=last_level: s.level > last).sorted("level")[:1]
-            move.relance_next_level = stage.level
-            move.relance_next_date = (
-                fields.Date.add(move.invoice_date_due, days=stage.delay_days)
-                if stage and move.invoice_date_due
-                else False
-            )
+            line = lines.get(move.id)
+            if line and line.reason != core.REASON_ALREADY_SENT:
+                move.relance_next_level = line.level
+                move.relance_next_date = line.due_on if line.upcoming else move.company_id._relance_next_run_date()
+            else:
+                move.relance_next_level = 0
+                move.relance_next_date = False
+            move.relance_next_label = move._relance_next_text(line)
+
+    def _relance_next_text(self, line):
+        """What the Relances tab says of the next reminder, from the plan line."""
+        self.ensure_one()
+        env = self.env
+        if not self.relance_show:
+            return False
+        if not self._relance_can_remind():
+            return env._("None: nothing left to pay")
+        if not line:
+            if not self._relance_stage_program():
+                return env._("None: no reminder program applies")
+            return env._("None")
+        if line.reason == core.REASON_ALREADY_SENT:
+            return env._("None: every stage was sent")
+        planner = env["relance.planner"]
+        reason = planner._reason_labels().get(line.reason)
+        values = {
+            "level": line.level,
+            "date": format_date(env, line.due_on),
+            "channel": planner._channel_phrases()[line.channel],
+            "reason": reason,
+        }
+        if not line.automatic:
+            if line.upcoming:
+                return env._(
+                    "No automatic reminder (%(reason)s): level %(level)s can be sent by hand from %(date)s", **values
+                )
+            return env._("No automatic reminder (%(reason)s): level %(level)s can be sent by hand now", **values)
+        if line.upcoming:
+            if reason:
+                return env._("Level %(level)s on %(date)s, will not be sent: %(reason)s", **values)
+            return env._("Level %(level)s on %(date)s, %(channel)s", **values)
+        if reason:
+            return env._("Level %(level)s due now, will not be sent: %(reason)s", **values)
+        values["date"] = format_date(env, self.company_id._relance_next_run_date())
+        return env._("Level %(level)s at the next automatic run (%(date)s), %(channel)s", **values)
 
     @api.depends("move_type", "state")
     def _compute_relance_show(self):
@@ -200,6 +301,15 @@ class AccountMove(models.Model):
             else:
                 move.relance_days_late = 0
 
+    @api.depends("invoice_user_id")
+    def _compute_relance_sender_user_id(self):
+        for move in self:
+            user = move.invoice_user_id
+            person = (
+                user.active and not user.share and not user._is_superuser() and bool(email_normalize(user.email or ""))
+            )
+            move.relance_sender_user_id = user if person else False
+
     @api.depends_context("relance_move_ids")
     def _compute_relance_mail_move_ids(self):
         listed = self.browse(self.env.context.get("relance_move_ids") or [])
@@ -215,20 +325,13 @@ class AccountMove(models.Model):
         self.ensure_one()
         return self.relance_show and self.payment_state in core.REMINDABLE_PAYMENT_STATES
 
-    def _relance_plan_line(self):
-        """The planner's line for this invoice today (None: nothing due)."""
-        self.ensure_one()
-        lines = self.env["relance.planner"]._get_plan(companies=self.company_id, move_ids=self.ids)
-        return lines[0] if lines else None
-
     def _relance_default_stage(self):
-        """The stage due, else the next one, else the last one."""
+        """The stage the plan proposes: due today, else the next one, else the last one."""
         self.ensure_one()
-        line = self._relance_plan_line()
+        line = self._relance_plan_lines().get(self.id)
         if line and line.reason != core.REASON_ALREADY_SENT:
             return self.env["relance.stage"].browse(line.stage_id)
-        stages = self._relance_stage_program().stage_ids.sorted("level")
-        return stages.filtered(lambda s: s.level > self.relance_last_level)[:1] or stages[-1:]
+        return self._relance_stage_program().stage_ids.sorted("level")[-1:]
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -332,15 +435,22 @@ class AccountMove(models.Model):
                 lang=lang, relance_move_ids=self.ids, relance_letter=self.env.context.get("relance_letter", False)
             )._render_field("body_html", main.ids, options={"post_process": True})[main.id]
         except Exception as error:
-            raise UserError(
+            _logger.warning(
+                "Reminder template %s (level %s) failed for %s",
+                template.display_name,
+                stage.level,
+                main.name,
+                exc_info=True,
+            )
+            raise RelanceRenderError(
                 self.env._(
                     "The mail template “%(template)s” of reminder level %(level)s cannot be rendered "
-                    "for %(invoice)s: fix the template (Settings > Technical > Email Templates).\n%(error)s",
+                    "for %(invoice)s: fix the template (Settings > Technical > Email Templates).",
                     template=template.display_name,
                     level=stage.level,
                     invoice=main.display_name,
-                    error=error,
-                )
+                ),
+                detail="".join(traceback.format_exception(error)),
             ) from error
         return self._relance_subject(stage, lang), body
 
@@ -370,13 +480,25 @@ class AccountMove(models.Model):
             attachments.append((move._get_invoice_report_filename(), content))
         return attachments
 
-    def _relance_email_from(self, template):
+    def _relance_sender(self):
+        """(author partner, email_from) of the reminders of these invoices
+        (one customer): the salesperson when a real person can answer, else
+        the company; never a bot. Replies go to the same address."""
         main = self[0]
-        if template and template.email_from:
-            rendered = template._render_field("email_from", main.ids)[main.id]
-            if rendered:
-                return rendered
-        return main.invoice_user_id.email_formatted or main.company_id.email_formatted or self.env.user.email_formatted
+        user = main.relance_sender_user_id
+        if user:
+            return user.partner_id, user.email_formatted
+        company = main.company_id
+        if not email_normalize(company.email or ""):
+            raise UserError(
+                self.env._(
+                    "%(company)s has no email address, and the salesperson of %(invoice)s cannot send reminders: "
+                    "enter the company's email (Settings > Companies) or a salesperson with an email address.",
+                    company=company.display_name,
+                    invoice=main.display_name,
+                )
+            )
+        return company.partner_id, company.email_formatted
 
     @api.model
     def _relance_check_partners(self, partners):
@@ -433,6 +555,7 @@ class AccountMove(models.Model):
                 self.env._("Your user has no valid email address: set one in your preferences to receive tests.")
             )
         channel = channel or stage.channel
+        author, email_from = self._relance_sender()
         subject, body = self._relance_content(stage, subject, body)
         subject = self.env._("[Test] %s", subject)
         attachments = self._relance_pdf_attachments(stamp=stage.stamp_invoice) if attach_pdf else []
@@ -451,7 +574,9 @@ class AccountMove(models.Model):
                 {
                     "subject": subject,
                     "body_html": body,
-                    "email_from": self._relance_email_from(stage.mail_template_id),
+                    "author_id": author.id,
+                    "email_from": email_from,
+                    "reply_to": email_from,
                     "email_to": user.email_formatted,
                     "recipient_ids": [Command.link(user.partner_id.id)],
                     "auto_delete": False,
@@ -495,8 +620,8 @@ class AccountMove(models.Model):
             return self._relance_send_letter(stage, kind, stage_by_move=stage_by_move)
         partners = partners or main.partner_id
         self._relance_check_partners(partners)
+        author, email_from = self._relance_sender()
         subject, body = self._relance_content(stage, subject, body)
-        template = stage.mail_template_id
         attachments = self._relance_pdf_attachments(stamp=stage.stamp_invoice) if attach_pdf else []
         message = main.with_context(
             no_new_invoice=True,
@@ -508,7 +633,9 @@ class AccountMove(models.Model):
             attachments=attachments,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
-            email_from=self._relance_email_from(template),
+            author_id=author.id,
+            email_from=email_from,
+            reply_to=email_from,
             email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
             email_add_signature=False,
             mail_auto_delete=False,
@@ -584,9 +711,7 @@ class AccountMove(models.Model):
             .create(
                 [
                     dict(vals, note=note or False)
-                    for vals in self._relance_log_values(
-                        stage, "manual", "recorded", note or "", note or "", channel=channel
-                    )
+                    for vals in self._relance_log_values(stage, "manual", "recorded", False, False, channel=channel)
                 ]
             )
         )

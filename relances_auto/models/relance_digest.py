@@ -16,24 +16,41 @@ class RelanceDigest(models.AbstractModel):
     _description = "Reminder Simulation Digest"
 
     @api.model
-    def _reason_labels(self):
-        return {
-            core.REASON_ALREADY_SENT: self.env._("Already sent"),
-            core.REASON_POLICY_NONE: self.env._("Customer not reminded automatically"),
-            core.REASON_EXCLUDED: self.env._("Invoice excluded from automatic reminders"),
-            core.REASON_MANUAL: self.env._("Program in manual mode"),
-            core.REASON_NO_EMAIL: self.env._("No valid email address"),
-            core.REASON_NO_ADDRESS: self.env._("No postal address for the letter"),
-            core.REASON_TEMPLATE_ERROR: self.env._("Template error"),
-        }
+    def _status(self, line, labels, channels):
+        """The one status a digest row states: will be sent, and how, or not sent, and why."""
+        if line.send:
+            return self.env._("Will be sent %s", channels[line.channel])
+        return self.env._("Not sent: %s", labels.get(line.reason, line.reason))
+
+    @api.model
+    def _summary(self, company, date, to_send, not_sent):
+        env = self.env
+        if to_send == 1:
+            will = env._("1 reminder will be sent")
+        else:
+            will = env._("%s reminders will be sent", to_send)
+        if not_sent == 1:
+            wont = env._("1 will not")
+        else:
+            wont = env._("%s will not", not_sent)
+        return env._(
+            "Simulation of the automatic reminders of %(company)s for %(date)s: %(will)s, %(wont)s.",
+            company=company.name,
+            date=date,
+            will=will,
+            wont=wont,
+        )
 
     @api.model
     def _values(self, company, plan):
-        """What the digest shows, formatted in the env's language."""
+        """What the digest shows, formatted in the env's language: each row
+        says what the plan says of its invoice, and nothing else."""
         env = self.env
         lang = env.lang or "en_US"
         today = company._relance_today()
-        labels = self._reason_labels()
+        planner = env["relance.planner"]
+        labels, channels = planner._reason_labels(), planner._channel_phrases()
+        base_url = company.get_base_url()
         shown = [line for line in plan if line.reason != core.REASON_ALREADY_SENT and line.company_id == company.id]
         moves = env["account.move"].sudo().browse([line.invoice_id for line in shown])
         moves.fetch(["name", "invoice_date_due", "amount_residual", "currency_id"])
@@ -46,12 +63,12 @@ class RelanceDigest(models.AbstractModel):
             by_partner[line.partner_id][line.level].append(
                 {
                     "name": move.name,
+                    "url": f"{base_url}/odoo/account.move/{move.id}",
                     "due_date": format_date(env, move.invoice_date_due, lang_code=lang),
                     "days_late": line.days_late,
                     "amount": format_amount(env, move.amount_residual, move.currency_id, lang_code=lang),
                     "send": line.send,
-                    "letter": core.uses_letter(line.channel),
-                    "reason": labels.get(line.reason, "") if line.reason else "",
+                    "status": self._status(line, labels, channels),
                 }
             )
             level_totals[line.level]["count"] += 1
@@ -80,19 +97,45 @@ class RelanceDigest(models.AbstractModel):
         letter_lines = [line for line in shown if line.send and core.uses_letter(line.channel)]
         letter_programs = env["relance.program"].sudo().browse({line.program_id for line in letter_lines})
         waiting = env["relance.log"].sudo().search([("company_id", "=", company.id), ("state", "=", "to_print")])
+        letters_to_make = len(env["relance.job"]._group_mails(letter_lines, {p.id: p for p in letter_programs}))
+        letters_waiting = len(waiting._letter_groups())
+        to_send = sum(1 for line in shown if line.send)
+        already_sent = sum(1 for line in plan if line.reason == core.REASON_ALREADY_SENT)
+        date = format_date(env, today, lang_code=lang)
         return {
             "company": company,
-            "letters_to_make": len(env["relance.job"]._group_mails(letter_lines, {p.id: p for p in letter_programs})),
-            "letters_waiting": len(waiting._letter_groups()),
-            "date": format_date(env, today, lang_code=lang),
+            "summary": self._summary(company, date, to_send, len(shown) - to_send),
+            "letters": letters_to_make or letters_waiting,
+            "letters_to_make": letters_to_make,
+            "letters_waiting": letters_waiting,
+            "letters_text": env._(
+                "Letters to print: %(new)s from this run, %(waiting)s still waiting from earlier reminders "
+                "(Reminder History, filter “Letters to print”, select them, Print letters).",
+                new=letters_to_make,
+                waiting=letters_waiting,
+            ),
+            "date": date,
             "customers": customers,
             "level_totals": sorted(level_totals.items()),
             "reason_totals": sorted(reason_totals.items()),
-            "to_send": sum(1 for line in shown if line.send),
-            "not_sent": sum(1 for line in shown if not line.send),
-            "already_sent": sum(1 for line in plan if line.reason == core.REASON_ALREADY_SENT),
+            "to_send": to_send,
+            "already_sent_text": (
+                env._("1 other overdue invoice already received its reminder for the current stage.")
+                if already_sent == 1
+                else env._(
+                    "%s other overdue invoices already received their reminder for the current stage.", already_sent
+                )
+            )
+            if already_sent
+            else "",
             "failed": [
-                {"name": log.move_id.name, "level": log.level, "reason": log.failure_reason or ""} for log in failed
+                {
+                    "name": log.move_id.name,
+                    "url": f"{base_url}/odoo/account.move/{log.move_id.id}",
+                    "level": log.level,
+                    "reason": log.failure_reason or "",
+                }
+                for log in failed
             ],
         }
 

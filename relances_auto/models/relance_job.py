@@ -179,9 +179,10 @@ class RelanceJob(models.AbstractModel):
             return 0
         except UserError as error:
             # template error, bad address…: recorded as failed, the others go on
+            reason, detail = self.env["relance.log"]._failure_texts(error)
             self.env["relance.log"].sudo().create(
                 [
-                    dict(vals, failure_reason=str(error))
+                    dict(vals, failure_reason=reason, failure_detail=detail)
                     for vals in moves._relance_log_values(
                         top_stage,
                         "auto",
@@ -193,5 +194,5 @@ class RelanceJob(models.AbstractModel):
                     )
                 ]
             )
-            _logger.warning("Automatic reminder of %s failed: %s", moves.mapped("name"), error)
+            _logger.warning("Automatic reminder of %s failed: %s\n%s", moves.mapped("name"), reason, detail)
         return 1

@@ -15,6 +15,8 @@ STATES = [
     ("printed", "Letter Printed"),
 ]
 LETTER_REPORT = "relances_auto.action_report_relance_letter"
+# A failure reason is one sentence: longer text goes to the technical details.
+FAILURE_REASON_MAX = 240
 
 
 class RelanceLog(models.Model):
@@ -60,7 +62,12 @@ class RelanceLog(models.Model):
     subject = fields.Char()
     mail_id = fields.Many2one("mail.mail", ondelete="set null", index="btree_not_null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null", index="btree_not_null")
-    failure_reason = fields.Text(readonly=True)
+    failure_reason = fields.Char(
+        readonly=True, help="What failed and what to fix, in one sentence (the details are below)."
+    )
+    failure_detail = fields.Text(
+        string="Technical Details", readonly=True, help="The error as the server saw it (e.g. a traceback)."
+    )
     letter_attachment_id = fields.Many2one(
         "ir.attachment",
         string="Letter",
@@ -96,6 +103,7 @@ class RelanceLog(models.Model):
         )
 
     @api.depends("move_id", "level", "kind")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for log in self:
@@ -110,6 +118,17 @@ class RelanceLog(models.Model):
         """Whether this line counts as the level sent (tests and failures never do)."""
         return self.kind != "test" and self.state != "failed"
 
+    @api.model
+    def _failure_texts(self, error):
+        """(one human sentence, technical detail) of a failure: an exception
+        or the text the mail queue gives."""
+        text = str(error.args[0] if isinstance(error, UserError) else error or "").strip()
+        detail = getattr(error, "detail", "") or (text if "\n" in text or len(text) > FAILURE_REASON_MAX else "")
+        first = text.splitlines()[0] if text else ""
+        if len(first) > FAILURE_REASON_MAX:
+            first = first[: FAILURE_REASON_MAX - 1].rstrip() + "…"
+        return first, detail or False
+
     def _update_from_mails(self, mails, failure_reason=False):
         """Follow the real mail: sent when the queue sent it, failed if not."""
         for log in self:
@@ -121,9 +140,10 @@ class RelanceLog(models.Model):
             if not mail:
                 continue
             if mail.state == "exception" or failure_reason:
-                log.write({"state": "failed", "failure_reason": failure_reason or mail.failure_reason})
+                reason, detail = self._failure_texts(failure_reason or mail.failure_reason)
+                log.write({"state": "failed", "failure_reason": reason, "failure_detail": detail})
             else:
-                log.write({"state": "sent", "failure_reason": False})
+                log.write({"state": "sent", "failure_reason": False, "failure_detail": False})
 
     # ------------------------------------------------------------------
     # Letters

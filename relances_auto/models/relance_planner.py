@@ -1,5 +1,3 @@
-import datetime
-
 from odoo import api, fields, models
 from odoo.tools import SQL, email_normalize
 
@@ -15,11 +13,13 @@ class RelancePlanner(models.AbstractModel):
     _description = "Reminder Planner"
 
     @api.model
-    def _get_plan(self, companies=None, today=None, move_ids=None):
+    def _get_plan(self, companies=None, today=None, move_ids=None, upcoming=False):
         """The plan for ``companies`` (default: the allowed companies).
 
         :param today: a date, or None for each company's local date
         :param move_ids: restrict the plan to these invoices
+        :param upcoming: also a line for each invoice whose next stage is
+            still ahead (what the screens show as the next reminder)
         :return: list of :class:`planner.PlanLine`
         """
         companies = (companies or self.env.companies).sudo()
@@ -32,8 +32,30 @@ class RelancePlanner(models.AbstractModel):
         programs, global_program_ids = self._load_programs(companies)
         if not programs:
             return []
-        invoices = self._load_invoices(companies, today_by_company, programs, move_ids)
-        return core.plan(invoices, programs, global_program_ids, today_by_company)
+        invoices = self._load_invoices(companies, today_by_company, programs, move_ids, upcoming)
+        return core.plan(invoices, programs, global_program_ids, today_by_company, upcoming)
+
+    @api.model
+    def _reason_labels(self):
+        """Why a reminder is not sent, as a person reads it (env's language)."""
+        return {
+            core.REASON_ALREADY_SENT: self.env._("Already sent"),
+            core.REASON_POLICY_NONE: self.env._("Customer not reminded automatically"),
+            core.REASON_EXCLUDED: self.env._("Invoice excluded from automatic reminders"),
+            core.REASON_MANUAL: self.env._("Program in manual mode"),
+            core.REASON_NO_EMAIL: self.env._("No valid email address"),
+            core.REASON_NO_ADDRESS: self.env._("No postal address for the letter"),
+            core.REASON_TEMPLATE_ERROR: self.env._("Template error"),
+        }
+
+    @api.model
+    def _channel_phrases(self):
+        """How a reminder goes out, as a person reads it (env's language)."""
+        return {
+            core.CHANNEL_EMAIL: self.env._("by email"),
+            core.CHANNEL_LETTER: self.env._("by letter"),
+            core.CHANNEL_EMAIL_LETTER: self.env._("by email and letter"),
+        }
 
     @api.model
     def _load_programs(self, companies):
@@ -60,18 +82,20 @@ class RelancePlanner(models.AbstractModel):
         return programs, global_program_ids
 
     @api.model
-    def _load_invoices(self, companies, today_by_company, programs, move_ids=None):
-        """Candidate invoices late enough to have reached a first stage."""
+    def _load_invoices(self, companies, today_by_company, programs, move_ids=None, upcoming=False):
+        """Candidate invoices late enough to have reached a first stage (all
+        candidates with ``upcoming``)."""
         min_delay = min(stage.delay_days for program in programs.values() for stage in program.stages)
         self.env["account.move"].flush_model()
         self.env["res.partner"].flush_model(["email", "street", "city", "relance_policy", "relance_program_id"])
-        latest_due = {
-            company_id: day - datetime.timedelta(days=min_delay) for company_id, day in today_by_company.items()
-        }
-        due_filter = SQL(" OR ").join(
-            SQL("(m.company_id = %s AND m.invoice_date_due <= %s)", company_id, due)
-            for company_id, due in latest_due.items()
-        )
+        if upcoming:
+            due_filter = SQL("m.company_id IN %s AND m.invoice_date_due IS NOT NULL", tuple(today_by_company))
+        else:
+            latest_due = {company_id: core.add_days(day, -min_delay) for company_id, day in today_by_company.items()}
+            due_filter = SQL(" OR ").join(
+                SQL("(m.company_id = %s AND m.invoice_date_due <= %s)", company_id, due)
+                for company_id, due in latest_due.items()
+            )
         move_filter = SQL("AND m.id IN %s", tuple(move_ids)) if move_ids else SQL()
         # read before the main query: it may run a query of its own
         default_policy = self.env["ir.default"]._get_model_defaults("res.partner").get("relance_policy") or "global"

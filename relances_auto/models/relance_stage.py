@@ -16,6 +16,7 @@ class RelanceStage(models.Model):
     _description = "Reminder Stage"
     _order = "program_id, level, id"
     _check_company_auto = True
+    _rec_names_search = ["program_id.name", "subject"]
 
     program_id = fields.Many2one(
         "relance.program",
@@ -133,6 +134,7 @@ class RelanceStage(models.Model):
         return result
 
     @api.depends("program_id", "level", "delay_days")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for stage in self:
             stage.display_name = self.env._(

@@ -126,6 +126,14 @@ class ResCompany(models.Model):
             tz = next((u.tz for u in self.relance_digest_user_ids if u.tz), None)
         return tz if tz in pytz.all_timezones_set else "UTC"
 
+    def _relance_next_run_date(self):
+        """The local date of the next automatic run: today, unless today's run is done."""
+        self.ensure_one()
+        today = self._relance_today()
+        if self.relance_run_date and self.relance_run_date >= today:
+            return today + datetime.timedelta(days=1)
+        return today
+
     def _relance_today(self):
         """Today in the company's local date (``relance_today`` in the context
         overrides it, e.g. for a simulation of another day)."""

@@ -44,8 +44,11 @@ class ResConfigSettings(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._("The simulation of today's reminders was sent to %s.", user.email),
-                "next": {"type": "ir.actions.client", "tag": "reload"},
+                "title": self.env._("Simulation sent"),
+                "message": self.env._(
+                    "The simulation of today's reminders was mailed to %s. Nothing was sent to any customer.",
+                    user.email_formatted,
+                ),
             },
         }
 

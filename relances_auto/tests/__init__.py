@@ -6,3 +6,4 @@ from . import test_relance_send
 from . import test_res_config_settings
 from . import test_res_partner
 from . import test_tour
+from . import test_what_users_read

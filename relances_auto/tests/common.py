@@ -1,5 +1,7 @@
 from contextlib import contextmanager
 
+from lxml import html as lxml_html
+
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.mail.tests.common import MailCommon
@@ -105,3 +107,45 @@ class RelancesCommon(AccountTestInvoicingCommon, MailCommon):
     @classmethod
     def _create_program(cls, **kwargs):
         return cls.env["relance.program"].create(cls._program_values(**kwargs))
+
+
+def _text(element):
+    return " ".join(element.text_content().split())
+
+
+def read_digest(body):
+    """The digest as a person reads it: its summary sentence and one dict per
+    invoice row (customer, level, invoice, link, due date, days late, amount,
+    status), in the order shown."""
+    root = lxml_html.fromstring(body)
+    rows = []
+    customer = level = None
+    for element in root.iter("h3", "p", "tr"):
+        if element.tag == "h3":
+            customer = _text(element)
+        elif element.tag == "p" and element.find("strong") is not None and element.getparent().tag == "div":
+            level = _text(element)
+        elif element.tag == "tr" and "o_relance_digest_row" in (element.get("class") or ""):
+            cells = element.findall("td")
+            link = cells[0].find("a")
+            rows.append(
+                {
+                    "customer": customer,
+                    "level": level,
+                    "invoice": _text(cells[0]),
+                    "url": link.get("href") if link is not None else None,
+                    "due_date": _text(cells[1]),
+                    "days_late": _text(cells[2]),
+                    "amount": _text(cells[3]),
+                    "status": _text(cells[4]),
+                }
+            )
+    paragraphs = [_text(p) for p in root.iter("p")]
+    return {"summary": paragraphs[0] if paragraphs else "", "paragraphs": paragraphs, "rows": rows}
+
+
+def read_table(body, css_class):
+    """The rows of the table of class ``css_class``, each a list of cell texts."""
+    root = lxml_html.fromstring(body)
+    table = root.find_class(css_class)[0]
+    return [[_text(cell) for cell in tr.findall("td")] for tr in table.iter("tr") if tr.findall("td")]

@@ -86,7 +86,12 @@ class TestInvoiceReminders(RelancesCommon):
         self.assertEqual(move.relance_last_label, "Not yet sent")
         self.assertEqual(move.relance_count, 0)
         self.assertEqual(move.relance_next_level, 1)
-        self.assertEqual(str(move.relance_next_date), "2026-03-27")
+        # level 1 (J+7) was reached on 03-27: it is due now, never shown as a past date
+        self.assertEqual(str(move.relance_next_date), "2026-03-31")
+        self.assertEqual(
+            move.relance_next_label,
+            "No automatic reminder (Program in manual mode): level 1 can be sent by hand now",
+        )
         self.assertEqual(move.relance_days_late, 11)
         self.assertEqual(move.relance_program_id, self.program)
         stage_1 = self.program.stage_ids.filtered(lambda s: s.level == 1)

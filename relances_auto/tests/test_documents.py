@@ -226,7 +226,7 @@ class TestReminderDocuments(RelancesCommon):
         logs = (self.move_fr | self.move_en).relance_log_ids
         self.assertEqual(logs.mapped("state"), ["to_print", "to_print"])
         self.assertEqual(len(logs.letter_attachment_id), 2, "one letter per invoice and customer")
-        self.assertIn("2 letter(s) to print", result["params"]["message"])
+        self.assertIn("2 letters to print", result["params"]["message"])
 
     def test_mass_recorded_without_sending(self):
         self.english_customer.email = False  # no address needed to record
@@ -239,7 +239,7 @@ class TestReminderDocuments(RelancesCommon):
         self.assertEqual(set(logs.mapped("state")), {"recorded"})
         self.assertEqual(logs.mapped("note"), ["Monthly call", "Monthly call"])
         self.assertEqual(self.move_en.relance_last_level, 2, "recorded: counts as its level")
-        self.assertIn("2 reminder(s) recorded", result["params"]["message"])
+        self.assertIn("2 reminders recorded.", result["params"]["message"])
 
     def test_mass_letter_needs_an_address(self):
         self.english_customer.street = False

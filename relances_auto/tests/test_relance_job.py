@@ -200,7 +200,7 @@ class TestDailyJob(RelancesCommon):
             self._run()
             digest = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
             self.assertIn("Letters to print:", digest.body_html)
-            self.assertIn("(letter to print)", digest.body_html)
+            self.assertIn("Will be sent by letter", digest.body_html)
             self.assertFalse(self._new_mails.filtered(lambda m: self.customer_b in m.recipient_ids), "no mail")
         log = self._auto_logs(self.move_b1)
         self.assertEqual((log.level, log.channel, log.state), (2, "letter", "to_print"))

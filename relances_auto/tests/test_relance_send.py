@@ -167,7 +167,7 @@ class TestRelanceSend(RelancesCommon):
         moves = self.move | not_late | nomail | other
         action = moves.with_user(self.billing_user).action_relance_send_due()
         wizard = self.env["relance.send"].with_user(self.billing_user).with_context(**action["context"]).create({})
-        self.assertIn("level 2 will be sent", wizard.mass_summary)
+        self.assertIn("Level 2 sent by email", wizard.mass_summary)
         with self.mock_mail_gateway():
             result = wizard.action_send_mass()
         self.assertEqual(self.move.relance_log_ids.level, 2)
@@ -178,6 +178,6 @@ class TestRelanceSend(RelancesCommon):
         self.assertMailMail(other_partner, "outgoing")
         self.assertEqual(len(self._new_mails), 2, "one mail per invoice")
         message = result["params"]["message"]
-        self.assertIn("2 reminder(s) sent", message)
+        self.assertIn("2 reminders sent.", message)
         self.assertIn(f"{not_late.name}: no reminder due yet", message)
         self.assertIn(f"{nomail.name}: no valid email address", message)

@@ -89,3 +89,46 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         self.assertEqual(response.headers["Content-Type"], "application/pdf")
         self.assertTrue(response.content.startswith(b"%PDF"))
         self.assertEqual(response.content, log.letter_attachment_id.raw, "the letter as stored")
+
+    def _late_invoice(self, customer, days_late, amount=400.0):
+        today = self.company_data["company"]._relance_today()
+        move = self.init_invoice(
+            "out_invoice", partner=customer, amounts=[amount], invoice_date=today - datetime.timedelta(days=60)
+        )
+        move.action_post()
+        move.invoice_date_due = today - datetime.timedelta(days=days_late)
+        return move
+
+    def test_stage_picker_and_recorded_call(self):
+        """The Stage picker lists the program's stages; a call recorded at
+        level 1 counts as level 1, with its note in the Note column."""
+        customer = self.env["res.partner"].create({"name": "Client Appel", "email": "appel@example.com"})
+        move = self._late_invoice(customer, 45)  # level 3 (J+30) due
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{move.id}",
+            "relances_auto_stage_picker_tour",
+            login=self.env.user.login,
+        )
+        log = move.relance_log_ids
+        self.assertEqual((log.level, log.state, log.note), (1, "recorded", "Called the accountant, will pay Friday"))
+        self.assertEqual(move.relance_last_level, 1)
+
+    def test_mass_preview_then_send(self):
+        """Invoice list > select > Send the due reminders: preview, send, summary."""
+        alpha = self._late_invoice(
+            self.env["res.partner"].create({"name": "Masse Alpha", "email": "alpha@example.com"}), 16
+        )
+        beta = self._late_invoice(self.env["res.partner"].create({"name": "Masse Beta"}), 16)
+        self.start_tour(
+            "/odoo/action-account.action_move_out_invoice_type",
+            "relances_auto_mass_preview_tour",
+            login=self.env.user.login,
+        )
+        self.assertEqual((alpha.relance_log_ids.level, alpha.relance_log_ids.state), (2, "queued"))
+        self.assertFalse(beta.relance_log_ids)
+
+    def test_send_me_a_simulation(self):
+        self.env.user.groups_id |= self.env.ref("base.group_system")
+        self.start_tour("/odoo/settings#account", "relances_auto_simulation_tour", login=self.env.user.login)
+        digest = self.env["mail.mail"].search([("email_to", "=", self.env.user.email_formatted)])
+        self.assertTrue(digest.filtered(lambda m: "Simulation of the automatic reminders" in m.body_html))

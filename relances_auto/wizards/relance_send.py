@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize, is_html_empty
+from odoo.tools import email_normalize, format_date, is_html_empty
 
 from .. import planner as core
 from ..models.relance_stage import CHANNELS
@@ -59,7 +59,8 @@ class RelanceSend(models.TransientModel):
     )
     note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
     log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
-    mass_summary = fields.Html(compute="_compute_mass_summary", sanitize=False)
+    mass_summary = fields.Html(string="Preview", compute="_compute_mass_summary", sanitize=False)
+    due_info = fields.Char(compute="_compute_due_info")
 
     @api.depends("move_ids")
     def _compute_move_id(self):
@@ -95,7 +96,27 @@ class RelanceSend(models.TransientModel):
             try:
                 wizard.subject, wizard.body = wizard.move_id._origin._relance_render(wizard.stage_id._origin)
             except UserError as error:
-                wizard.render_error = str(error)
+                wizard.render_error = self.env["relance.log"]._failure_texts(error)[0]
+
+    @api.depends("move_id")
+    def _compute_due_info(self):
+        for wizard in self:
+            move = wizard.move_id._origin
+            wizard.due_info = False
+            if wizard.mass_mode or not move.invoice_date_due:
+                continue
+            days_late = (move.company_id._relance_today() - move.invoice_date_due).days
+            if days_late > 0:
+                continue
+            values = {"invoice": move.name, "date": format_date(self.env, move.invoice_date_due)}
+            if days_late == 0:
+                wizard.due_info = self.env._("%(invoice)s is not overdue: it is due today (%(date)s).", **values)
+            elif days_late == -1:
+                wizard.due_info = self.env._("%(invoice)s is not overdue: it is due tomorrow (%(date)s).", **values)
+            else:
+                wizard.due_info = self.env._(
+                    "%(invoice)s is not overdue: it is due in %(days)s days (%(date)s).", days=-days_late, **values
+                )
 
     @api.depends("move_ids", "mass_mode", "mass_channel")
     def _compute_mass_summary(self):
@@ -103,12 +124,25 @@ class RelanceSend(models.TransientModel):
             if not wizard.mass_mode:
                 wizard.mass_summary = False
                 continue
-            to_send, skipped = wizard._mass_plan()
-            rows = [
-                Markup("<li>%s — %s</li>") % (move.name, self.env._("level %s will be sent", stage.level))
-                for move, stage, __ in to_send
-            ] + [Markup("<li>%s — %s</li>") % (move.name, reason) for move, reason in skipped]
-            wizard.mass_summary = Markup("<ul>%s</ul>") % Markup("").join(rows)
+            rows = Markup("").join(
+                Markup('<tr class="%s"><td>%s</td><td>%s</td><td>%s</td></tr>')
+                % (
+                    "o_relance_will_send" if stage else "o_relance_skipped text-muted",
+                    move.name,
+                    move.partner_id.display_name,
+                    wizard._mass_row_text(stage, channel, reason),
+                )
+                for move, stage, channel, reason in wizard._mass_plan()
+            )
+            head = Markup("<tr><th>%s</th><th>%s</th><th>%s</th></tr>") % (
+                self.env._("Invoice"),
+                self.env._("Customer"),
+                self.env._("What the button does"),
+            )
+            wizard.mass_summary = Markup('<table class="table table-sm o_relance_mass_preview">%s%s</table>') % (
+                head,
+                rows,
+            )
 
     # ------------------------------------------------------------------
     # Single invoice
@@ -187,31 +221,59 @@ class RelanceSend(models.TransientModel):
     # ------------------------------------------------------------------
 
     def _mass_plan(self):
-        """(invoice, stage, channel) to send, and (invoice, reason) pairs skipped;
-        channel "record": recorded without sending."""
-        moves = self.move_ids
+        """What “Send the reminders” does to each selected invoice, in order:
+        (invoice, stage, channel, None) to send or record (channel "record"),
+        (invoice, None, None, reason) to skip. The preview shows it and the
+        button does it: both read the planner's plan of today."""
+        moves = self.move_ids._origin.sorted(lambda move: (move.name or "", move.id))
         plan = {
             line.invoice_id: line
             for line in self.env["relance.planner"]._get_plan(companies=moves.company_id, move_ids=moves.ids)
         }
-        to_send, skipped = [], []
+        rows = []
         for move in moves:
             line = plan.get(move.id)
             channel = self._mass_line_channel(line)
+            reason = None
             if not move._relance_can_remind():
-                skipped.append((move, self.env._("not a posted customer invoice with something left to pay")))
+                reason = self.env._("not a posted customer invoice with something left to pay")
             elif line is None:
-                skipped.append((move, self.env._("no reminder due yet")))
+                reason = self._mass_not_due_reason(move)
             elif line.reason == core.REASON_ALREADY_SENT:
-                skipped.append((move, self.env._("level %s already sent", line.level)))
+                reason = self.env._("level %s already sent", line.level)
             elif core.uses_email(channel) and not email_normalize(move.partner_id.email or ""):
                 # the planner's rule, whatever the mode
-                skipped.append((move, self.env._("no valid email address for %s", move.partner_id.display_name)))
+                reason = self.env._("no valid email address for %s", move.partner_id.display_name)
             elif core.uses_letter(channel) and not move.partner_id._relance_has_postal_address():
-                skipped.append((move, self.env._("no postal address for %s", move.partner_id.display_name)))
+                reason = self.env._("no postal address for %s", move.partner_id.display_name)
+            if reason:
+                rows.append((move, None, None, reason))
             else:
-                to_send.append((move, self.env["relance.stage"].browse(line.stage_id), channel))
-        return to_send, skipped
+                rows.append((move, self.env["relance.stage"].browse(line.stage_id), channel, None))
+        return rows
+
+    def _mass_not_due_reason(self, move):
+        """Why an invoice has no stage due today: not late enough, or no program."""
+        line = move._relance_plan_lines().get(move.id)
+        if not line:
+            return self.env._("no reminder program applies")
+        return self.env._(
+            "no reminder due yet (level %(level)s on %(date)s)",
+            level=line.level,
+            date=format_date(self.env, line.due_on),
+        )
+
+    def _mass_row_text(self, stage, channel, reason):
+        """One preview row, as the person reads it."""
+        if reason:
+            return self.env._("Skipped: %s", reason)
+        if channel == "record":
+            return self.env._("Level %s recorded without sending", stage.level)
+        return self.env._(
+            "Level %(level)s sent %(channel)s",
+            level=stage.level,
+            channel=self.env["relance.planner"]._channel_phrases()[channel],
+        )
 
     def _mass_line_channel(self, line):
         """The channel a plan line is sent by in mass mode ("record": none)."""
@@ -221,11 +283,14 @@ class RelanceSend(models.TransientModel):
 
     def action_send_mass(self):
         """Each invoice its due stage, each to its own customer, by mail,
-        letter or both, or recorded without sending."""
+        letter or both, or recorded without sending: what the preview said."""
         self.ensure_one()
-        to_send, skipped = self._mass_plan()
+        rows = self._mass_plan()
+        skipped = [(move, reason) for move, __, __, reason in rows if reason]
         sent, letters = 0, self.env["relance.log"]
-        for move, stage, channel in to_send:
+        for move, stage, channel, reason in rows:
+            if reason:
+                continue
             try:
                 with self.env.cr.savepoint():
                     if channel == "record":
@@ -235,20 +300,20 @@ class RelanceSend(models.TransientModel):
                         letters |= logs.filtered("letter_attachment_id")
                 sent += 1
             except UserError as error:
-                skipped.append((move, str(error)))
+                skipped.append((move, self.env["relance.log"]._failure_texts(error)[0]))
         if self.mass_channel == "record":
-            lines = [self.env._("%(count)s reminder(s) recorded.", count=sent)]
+            lines = [self.env._("1 reminder recorded.") if sent == 1 else self.env._("%s reminders recorded.", sent)]
         else:
-            lines = [self.env._("%(count)s reminder(s) sent.", count=sent)]
+            lines = [self.env._("1 reminder sent.") if sent == 1 else self.env._("%s reminders sent.", sent)]
         if letters:
+            count = len(letters._letter_groups())
             lines.append(
-                self.env._(
-                    "%(count)s letter(s) to print: Reminder History, filter “Letters to print”.",
-                    count=len(letters._letter_groups()),
-                )
+                self.env._("1 letter to print: Reminder History, filter “Letters to print”.")
+                if count == 1
+                else self.env._("%s letters to print: Reminder History, filter “Letters to print”.", count)
             )
         if skipped:
-            lines.append(self.env._("%(count)s skipped:", count=len(skipped)))
+            lines.append(self.env._("1 skipped:") if len(skipped) == 1 else self.env._("%s skipped:", len(skipped)))
             lines += [f"• {move.name}: {reason}" for move, reason in skipped]
         return {
             "type": "ir.actions.client",

@@ -26,7 +26,7 @@ registry.category("web_tour.tours").add("relances_auto_send_test_tour", {
         },
         {
             content: "The due stage is proposed",
-            trigger: ".modal .o_field_widget[name=stage_id] input:value(/level 2/)",
+            trigger: ".modal .o_field_widget[name=stage_id] .o_radio_item:has(input:checked):contains(level 2 (J+15))",
         },
         {
             content: "The subject names the invoice",
@@ -158,6 +158,119 @@ registry.category("web_tour.tours").add("relances_auto_letters_tour", {
         {
             content: "Printed: the line leaves the letters to print",
             trigger: ".o_list_view:not(:has(.o_data_row:contains(Client Courrier)))",
+        },
+    ],
+});
+
+// The reminder wizard's Stage picker lists the program's stages; a call
+// recorded at a chosen level counts as that level.
+registry.category("web_tour.tours").add("relances_auto_stage_picker_tour", {
+    steps: () => [
+        {
+            content: "Open the Relances tab of the invoice",
+            trigger: ".o_form_view .o_notebook a.nav-link:contains(Relances)",
+            run: "click",
+        },
+        {
+            content: "The tab says the plan's next reminder",
+            trigger: ".o_field_widget[name=relance_next_label]:contains(level 3 can be sent by hand now)",
+        },
+        {
+            content: "Open the reminder wizard",
+            trigger: ".o_notebook button[name=action_relance_open_send]",
+            run: "click",
+        },
+        {
+            content: "The three stages of the program are listed, the due one chosen",
+            trigger:
+                ".modal .o_field_widget[name=stage_id]:has(.o_radio_item:contains(level 1 (J+7))):has(.o_radio_item:contains(level 2 (J+15))) .o_radio_item:has(input:checked):contains(level 3 (J+30))",
+        },
+        {
+            content: "Choose level 1",
+            trigger: ".modal .o_field_widget[name=stage_id] .o_radio_item:contains(level 1 (J+7)) input",
+            run: "click",
+        },
+        {
+            content: "The subject follows the stage",
+            trigger: ".modal .o_field_widget[name=subject] input:value(/^Reminder: invoice/)",
+        },
+        {
+            content: "Write what was said on the phone",
+            trigger: ".modal .o_field_widget[name=note] input",
+            run: "edit Called the accountant, will pay Friday",
+        },
+        {
+            content: "Record without sending",
+            trigger: ".modal button[name=action_record]",
+            run: "click",
+        },
+        {
+            content: "A notification confirms level 1",
+            trigger: ".o_notification:contains(Reminder level 1 recorded)",
+        },
+        {
+            content: "The history shows the call at level 1 with its note",
+            trigger:
+                ".o_field_widget[name=relance_log_ids] .o_data_row:contains(Recorded):contains(Called the accountant, will pay Friday)",
+        },
+    ],
+});
+
+// Invoice list: select invoices, Send the due reminders: the preview says
+// what the button will do, and the summary after sending says the same.
+registry.category("web_tour.tours").add("relances_auto_mass_preview_tour", {
+    steps: () => [
+        {
+            content: "Select the invoice of Masse Alpha",
+            trigger: ".o_list_view .o_data_row:contains(Masse Alpha) .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Select the invoice of Masse Beta",
+            trigger: ".o_list_view .o_data_row:contains(Masse Beta) .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Send the due reminders",
+            trigger: ".o_control_panel button[name=action_relance_send_due]",
+            run: "click",
+        },
+        {
+            content: "The preview: Masse Alpha gets level 2 by email",
+            trigger: ".modal .o_relance_mass_preview tr:contains(Masse Alpha):contains(Level 2 sent by email)",
+        },
+        {
+            content: "The preview: Masse Beta is skipped, and why",
+            trigger:
+                ".modal .o_relance_mass_preview tr:contains(Masse Beta):contains(Skipped: no valid email address for Masse Beta)",
+        },
+        {
+            content: "Send the reminders",
+            trigger: ".modal button[name=action_send_mass]",
+            run: "click",
+        },
+        {
+            content: "The summary says what the preview said",
+            trigger: ".o_notification:contains(1 reminder sent.):contains(1 skipped:):contains(no valid email address for Masse Beta)",
+        },
+    ],
+});
+
+// Settings: Send me a simulation shows who it went to, on the same page.
+registry.category("web_tour.tours").add("relances_auto_simulation_tour", {
+    steps: () => [
+        {
+            content: "The Relances block is in the Invoicing settings",
+            trigger: "#relance_daily_job button[name=action_relance_send_simulation]",
+            run: "click",
+        },
+        {
+            content: "A notification says where the simulation went",
+            trigger: ".o_notification:contains(The simulation of today's reminders was mailed to):contains(Nothing was sent to any customer)",
+        },
+        {
+            content: "Still on the settings, the Relances block in view",
+            trigger: "#relance_daily_job:contains(Daily run and simulation)",
         },
     ],
 });
