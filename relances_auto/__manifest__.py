@@ -29,6 +29,9 @@
         "demo/relances_auto_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "relances_auto/static/src/scss/relances_auto.scss",
+        ],
         "web.assets_tests": [
             "relances_auto/static/tests/tours/*.js",
         ],

@@ -117,7 +117,10 @@ class TestWhatUsersRead(RelancesCommon):
             self.env["relance.job"]._run(companies=self.company)
         sent = self.env["relance.log"].search([("kind", "=", "auto"), ("company_id", "=", self.company.id)])
         self.assertEqual(set(sent.move_id.mapped("name")), will_send)
-        self.assertEqual(sent.filtered(lambda log: log.move_id == self.by_letter).state, "to_print")
+        letter = sent.filtered(lambda log: log.move_id == self.by_letter)
+        self.assertEqual(letter.state, "to_print")
+        self.assertNotIn("<a ", letter._letter_body(), "a paper letter carries no link")
+        self.assertIn("your customer portal", letter._letter_body())
 
     def test_digest_without_anything_due(self):
         (self.by_email | self.by_letter | self.excluded | self.no_mail | self.never | self.manual).button_draft()

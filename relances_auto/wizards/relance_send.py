@@ -322,6 +322,7 @@ class RelanceSend(models.TransientModel):
                 "type": "success" if not skipped else "warning",
                 "title": self.env._("Reminders"),
                 "message": "\n".join(lines),
+                "className": "o_relance_notification",
                 "sticky": bool(skipped),
                 "next": {"type": "ir.actions.act_window_close"},
             },
