@@ -19,17 +19,19 @@ REASON_ALREADY_SENT = "already_sent"
 REASON_POLICY_NONE = "policy_none"
 REASON_EXCLUDED = "excluded"
 REASON_MANUAL = "manual_mode"
+REASON_ARCHIVED = "program_archived"
 REASON_NO_EMAIL = "no_email"
 REASON_NO_ADDRESS = "no_address"
 REASON_TEMPLATE_ERROR = "template_error"  # only known when rendering, see sending
 # Reasons that switch a customer's or an invoice's automatic reminders off
 # altogether (the others only stop one stage from going out).
-AUTOMATIC_OFF_REASONS = frozenset({REASON_POLICY_NONE, REASON_EXCLUDED, REASON_MANUAL})
+AUTOMATIC_OFF_REASONS = frozenset({REASON_POLICY_NONE, REASON_ARCHIVED, REASON_EXCLUDED, REASON_MANUAL})
 REASONS = (
     REASON_ALREADY_SENT,
     REASON_POLICY_NONE,
     REASON_EXCLUDED,
     REASON_MANUAL,
+    REASON_ARCHIVED,
     REASON_NO_EMAIL,
     REASON_NO_ADDRESS,
     REASON_TEMPLATE_ERROR,
@@ -66,6 +68,7 @@ class Program:
     id: int
     mode: str  # "manual" | "auto"
     stages: tuple[Stage, ...]  # any order
+    active: bool = True  # an archived program reminds nobody automatically
 
     def due_stage(self, days_late: int, above_level: int) -> Stage | None:
         """The highest stage reached after ``days_late`` days whose level is
@@ -172,6 +175,8 @@ def automatic_off_reason(invoice: Invoice, program: Program) -> str | None:
     """Why the daily job never reminds this invoice, whatever its stage (None: it may)."""
     if invoice.policy == "none":
         return REASON_POLICY_NONE
+    if not program.active:
+        return REASON_ARCHIVED
     if invoice.excluded:
         return REASON_EXCLUDED
     if program.mode != "auto":

@@ -502,7 +502,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _relance_check_partners(self, partners):
-        bad = partners.filtered(lambda p: not email_normalize(p.email or ""))
+        bad = partners.filtered(lambda p: not p._relance_emails())
         if bad:
             raise UserError(
                 self.env._(
@@ -645,7 +645,7 @@ class AccountMove(models.Model):
             self.env._("Reminder level %(level)s sent with %(invoice)s.", level=stage.level, invoice=main.name)
         )
         mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
-        recipient = ", ".join(partners.mapped("email_formatted"))
+        recipient = partners._relance_recipients_text()
         logs = (
             self.env["relance.log"]
             .sudo()

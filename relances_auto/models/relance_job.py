@@ -2,11 +2,12 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 
 import psycopg2
 
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
@@ -56,28 +57,92 @@ class RelanceJob(models.AbstractModel):
         batch = self.env.context.get("relance_batch_size", BATCH_SIZE)
         queued = 0
         for company in companies:
-            now = company._relance_now()
-            today = now.date()
-            if company.relance_run_date and company.relance_run_date >= today:
+            try:
+                with self._isolated():
+                    done, remaining = self._run_company(company, force, batch)
+            except Exception as error:  # one company's failure never stops the others
+                self._report_failure(company, error)
                 continue
-            if not force and now.hour + now.minute / 60 < company.relance_send_hour:
-                continue
-            job = self.with_company(company).with_context(relance_today=today)
-            if company.relance_digest_date != today:
-                job._send_digest(company, company._relance_digest_recipients())
-                company.relance_digest_date = today
-                self._commit()
-            done, remaining = job._send_automatic(company, limit=batch)
             queued += done
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
             if remaining:
                 cron = self.env.ref("relances_auto.ir_cron_relances_auto", raise_if_not_found=False)
                 if cron:
                     cron.sudo()._trigger()
                 return queued
-            company.relance_run_date = today
-            self._commit()
         return queued
+
+    @contextmanager
+    def _isolated(self):
+        """One company's run: its failure is undone down to its last commit
+        (a savepoint in tests, which never commit) and leaves the others alone."""
+        if not self._auto_commit():
+            with self.env.cr.savepoint():
+                yield
+            return
+        try:
+            yield
+        except Exception:
+            self.env.cr.rollback()
+            self.env.invalidate_all()
+            raise
+
+    @api.model
+    def _run_company(self, company, force, batch):
+        """The day's run of one company, if due: digest, then reminders.
+
+        :return: (reminders queued, mails still to send)
+        """
+        now = company._relance_now()
+        today = now.date()
+        if company.relance_run_date and company.relance_run_date >= today:
+            return 0, 0
+        if not force and now.hour + now.minute / 60 < company.relance_send_hour:
+            return 0, 0
+        job = self.with_company(company).with_context(relance_today=today)
+        if company.relance_digest_date != today:
+            job._send_digest(company, company._relance_digest_recipients())
+            company.relance_digest_date = today
+            self._commit()
+        done, remaining = job._send_automatic(company, limit=batch)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if not remaining:
+            company.write({"relance_run_date": today, "relance_run_error": False})
+            self._commit()
+        return done, remaining
+
+    @api.model
+    def _report_failure(self, company, error):
+        """Tell the failure in the server log and, once a day, to the
+        company's digest recipients; the company is tried again at the next run."""
+        if isinstance(error, UserError | ValidationError):
+            reason = self.env["relance.log"]._failure_texts(error)[0]
+        else:
+            reason = self.env._(
+                "An unexpected error stopped the run (%s): the details are in the server log.", type(error).__name__
+            )
+        _logger.error("Reminders of %s failed: %s", company.name, reason, exc_info=error)
+        today = company._relance_today()
+        first_today = company.relance_error_date != today
+        company.write({"relance_run_error": reason, "relance_error_date": today})
+        if first_today:
+            for user in company._relance_digest_recipients():
+                job = self.with_context(lang=user.lang or "en_US")
+                self.env["mail.mail"].sudo().create(
+                    {
+                        "subject": job.env._("%(company)s: today's reminders failed", company=company.name),
+                        "body_html": self.env["ir.qweb"]
+                        .with_context(lang=user.lang or "en_US")
+                        ._render(
+                            "relances_auto.relance_digest_failure",
+                            {"company": company, "reason": reason},
+                        ),
+                        "email_from": company.email_formatted or self.env.user.email_formatted,
+                        "email_to": user.email_formatted,
+                        "recipient_ids": [(4, user.partner_id.id)],
+                        "auto_delete": True,
+                    }
+                )
+        self._commit()
 
     # ------------------------------------------------------------------
     # Digest

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.addons.base.models.ir_qweb import QWebException
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 from odoo.tools.pdf import merge_pdf
 
 from .. import planner as core
@@ -13,7 +14,11 @@ STATES = [
     ("recorded", "Recorded"),
     ("to_print", "Letter to Print"),
     ("printed", "Letter Printed"),
+    ("cancelled", "Cancelled"),
 ]
+# The history is an audit trail: people may only add a note (managers); the
+# product's own actions write the rest, as superuser.
+EDITABLE_FIELDS = frozenset({"note"})
 LETTER_REPORT = "relances_auto.action_report_relance_letter"
 # A failure reason is one sentence: longer text goes to the technical details.
 FAILURE_REASON_MAX = 240
@@ -115,8 +120,49 @@ class RelanceLog(models.Model):
             )
 
     def _counts(self):
-        """Whether this line counts as the level sent (tests and failures never do)."""
-        return self.kind != "test" and self.state != "failed"
+        """Whether this line counts as the level sent (tests, failures and
+        cancelled records never do)."""
+        return self.kind != "test" and self.state not in ("failed", "cancelled")
+
+    def write(self, vals):
+        if not self.env.su and set(vals) - EDITABLE_FIELDS:
+            raise UserError(
+                self.env._(
+                    "The reminder history is an audit trail: what was sent, to whom, when and at which level "
+                    "cannot be changed. A manager may add a note, or cancel a reminder recorded by mistake."
+                )
+            )
+        return super().write(vals)
+
+    def action_cancel_record(self):
+        """Cancel reminders recorded by mistake (made outside Odoo, nothing
+        was sent): they stop counting, visibly, in the history and the chatter."""
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise UserError(self.env._("Only accounting managers can cancel a recorded reminder."))
+        wrong = self.filtered(lambda log: log.state != "recorded")
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Only reminders recorded without sending can be cancelled; %(invoices)s went out "
+                    "(or were tests) and stay in the history as they are.",
+                    invoices=", ".join(wrong.move_id.mapped("name")),
+                )
+            )
+        today = fields.Date.context_today(self)
+        for log in self:
+            mention = self.env._(
+                "Cancelled by %(user)s on %(date)s.", user=self.env.user.name, date=format_date(self.env, today)
+            )
+            log.sudo().write({"state": "cancelled", "note": f"{log.note}\n{mention}" if log.note else mention})
+            log.move_id._relance_post_note(
+                self.env._(
+                    "Reminder level %(level)s recorded on %(date)s cancelled by %(user)s.",
+                    level=log.level,
+                    date=format_date(self.env, log.date),
+                    user=self.env.user.name,
+                )
+            )
+        return True
 
     @api.model
     def _failure_texts(self, error):

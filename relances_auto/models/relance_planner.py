@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL, email_normalize_all
 
 from .. import planner as core
 
@@ -43,6 +43,7 @@ class RelancePlanner(models.AbstractModel):
             core.REASON_POLICY_NONE: self.env._("Customer not reminded automatically"),
             core.REASON_EXCLUDED: self.env._("Invoice excluded from automatic reminders"),
             core.REASON_MANUAL: self.env._("Program in manual mode"),
+            core.REASON_ARCHIVED: self.env._("Program archived"),
             core.REASON_NO_EMAIL: self.env._("No valid email address"),
             core.REASON_NO_ADDRESS: self.env._("No postal address for the letter"),
             core.REASON_TEMPLATE_ERROR: self.env._("Template error"),
@@ -65,19 +66,19 @@ class RelancePlanner(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, p.mode, s.id, s.level, s.delay_days, s.channel
+                SELECT p.id, p.mode, p.active, s.id, s.level, s.delay_days, s.channel
                   FROM relance_program p
                   JOIN relance_stage s ON s.program_id = p.id
-                 WHERE p.active AND p.company_id IN %s
+                 WHERE p.company_id IN %s
                 """,
                 tuple(companies.ids),
             )
         )
         stages, modes = {}, {}
-        for program_id, mode, stage_id, level, delay, channel in self.env.cr.fetchall():
-            modes[program_id] = mode
+        for program_id, mode, active, stage_id, level, delay, channel in self.env.cr.fetchall():
+            modes[program_id] = (mode, active)
             stages.setdefault(program_id, []).append(core.Stage(stage_id, level, delay, channel or core.CHANNEL_EMAIL))
-        programs = {pid: core.Program(pid, modes[pid], tuple(st)) for pid, st in stages.items()}
+        programs = {pid: core.Program(pid, modes[pid][0], tuple(st), modes[pid][1]) for pid, st in stages.items()}
         global_program_ids = {company.id: company.relance_program_id.id or None for company in companies}
         return programs, global_program_ids
 
@@ -142,7 +143,8 @@ class RelancePlanner(models.AbstractModel):
             custom_program = (custom_programs or {}).get(key)
             has_email = valid_emails.get(email)
             if has_email is None:
-                has_email = valid_emails[email] = bool(email and email_normalize(email))
+                # several addresses in one field: Odoo's mail queue mails each valid one
+                has_email = valid_emails[email] = bool(email and email_normalize_all(email))
             invoices.append(
                 core.Invoice(
                     id=move_id,

@@ -164,18 +164,87 @@ class RelanceProgram(models.Model):
                     )
                 previous = stage
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_global_program(self):
-        used = self.env["res.company"].sudo().search([("relance_program_id", "in", self.ids)])
-        if used:
-            raise ValidationError(
-                self.env._(
-                    "The reminder program “%(program)s” is the global program of %(company)s: "
-                    "choose another global program in Settings first, or archive it.",
-                    program=used[0].relance_program_id.display_name,
-                    company=used[0].display_name,
-                )
+    def _relance_followers(self):
+        """{program: (companies using it as global program, customers following it)}."""
+        companies = self.env["res.company"].sudo().search([("relance_program_id", "in", self.ids)])
+        followers = {}
+        for program in self:
+            partners = (
+                self.env["res.partner"]
+                .sudo()
+                .with_company(program.company_id)
+                .with_context(active_test=False)
+                .search([("relance_program_id", "=", program.id)], order="name")
             )
+            followers[program] = (companies.filtered(lambda c, p=program: c.relance_program_id == p), partners)
+        return followers
+
+    @api.model
+    def _names(self, records, limit=5):
+        names = records[:limit].mapped("display_name")
+        if len(records) > limit:
+            names.append(self.env._("and %s more", len(records) - limit))
+        return ", ".join(names)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_program_in_use(self):
+        for program, (companies, partners) in self._relance_followers().items():
+            if companies:
+                raise ValidationError(
+                    self.env._(
+                        "The reminder program “%(program)s” is the global program of %(company)s: "
+                        "choose another global program in Settings first, or archive it.",
+                        program=program.display_name,
+                        company=self._names(companies),
+                    )
+                )
+            if partners:
+                raise ValidationError(
+                    self.env._(
+                        "The reminder program “%(program)s” is followed by %(customers)s: give them another "
+                        "program first, or archive it (they then keep it but are no longer reminded automatically).",
+                        program=program.display_name,
+                        customers=self._names(partners),
+                    )
+                )
+
+    def action_archive(self):
+        followers = self._relance_followers()
+        result = super().action_archive()
+        lines = []
+        for program, (companies, partners) in followers.items():
+            if companies:
+                lines.append(
+                    self.env._(
+                        "“%(program)s” is archived but is still the global program of %(companies)s: customers on "
+                        "the global program are no longer reminded automatically; the digest lists their invoices "
+                        "as not sent (program archived). Choose another global program in Settings.",
+                        program=program.display_name,
+                        companies=self._names(companies),
+                    )
+                )
+            if partners:
+                lines.append(
+                    self.env._(
+                        "“%(program)s” is archived: %(customers)s are no longer reminded automatically; the digest "
+                        "lists their invoices as not sent (program archived). Choose another program for them.",
+                        program=program.display_name,
+                        customers=self._names(partners),
+                    )
+                )
+        if not lines:
+            return result
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "title": self.env._("Customers without automatic reminders"),
+                "message": "\n".join(lines),
+                "sticky": True,
+                "className": "o_relance_notification",
+            },
+        }
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)

@@ -4,6 +4,9 @@ from odoo.exceptions import ValidationError
 from .. import planner as core
 from .relance_program import MAX_STAGES
 
+# J+X is at most ten years: a larger delay is a typo, and dates beyond it make no sense.
+MAX_DELAY_DAYS = 3650
+
 CHANNELS = [
     (core.CHANNEL_EMAIL, "Email"),
     (core.CHANNEL_LETTER, "Letter"),
@@ -87,6 +90,16 @@ class RelanceStage(models.Model):
                         "Level %(level)s: the delay (J+X) cannot be negative (%(delay)s days).",
                         level=stage.level,
                         delay=stage.delay_days,
+                    )
+                )
+            if stage.delay_days > MAX_DELAY_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Level %(level)s: the delay J+%(delay)s is too long: a reminder is sent at most "
+                        "%(max)s days (ten years) after the due date.",
+                        level=stage.level,
+                        delay=stage.delay_days,
+                        max=MAX_DELAY_DAYS,
                     )
                 )
             if not (stage.subject or "").strip():

@@ -28,6 +28,7 @@ class ResCompany(models.Model):
         "company_id",
         "user_id",
         string="Simulation Digest Recipients",
+        domain="[('company_ids', 'in', id), ('share', '=', False)]",
         help="Who receives the simulation digest every morning; by default the "
         "accounting administrators of the company.",
     )
@@ -38,6 +39,14 @@ class ResCompany(models.Model):
         copy=False,
         help="Local date of the last completed automatic run.",
     )
+
+    relance_run_error = fields.Char(
+        string="Last Run Error",
+        readonly=True,
+        copy=False,
+        help="Why the last automatic run of this company failed; it is tried again at the next run.",
+    )
+    relance_error_date = fields.Date(string="Last Run Error Date", readonly=True, copy=False)
 
     relance_legal_mention = fields.Boolean(
         string="French Late-Payment Mentions",
@@ -81,7 +90,8 @@ class ResCompany(models.Model):
     def _relance_digest_recipients(self):
         """The digest's recipients: as set, else the company's accounting administrators."""
         self.ensure_one()
-        users = self.relance_digest_user_ids.filtered("active")
+        # users of this company only: one removed from it since stops receiving it
+        users = self.relance_digest_user_ids.filtered(lambda u: u.active and self in u.company_ids)
         if not users:
             users = (
                 self.env.ref("account.group_account_manager")
@@ -89,6 +99,21 @@ class ResCompany(models.Model):
                 .users.filtered(lambda u: self in u.company_ids and not u.share and u.active)
             )
         return users.filtered(lambda u: u.email)
+
+    @api.constrains("relance_digest_user_ids")
+    def _check_relance_digest_user_ids(self):
+        for company in self:
+            strangers = company.relance_digest_user_ids.filtered(lambda u, c=company: c not in u.company_ids or u.share)
+            if strangers:
+                raise models.ValidationError(
+                    self.env._(
+                        "The simulation digest of %(company)s lists its customers and amounts: only its own "
+                        "internal users can receive it, not %(users)s. Give them access to %(company)s first, "
+                        "or choose other recipients.",
+                        company=company.display_name,
+                        users=", ".join(strangers.mapped("name")),
+                    )
+                )
 
     def _relance_now(self):
         """The company's local date and time."""

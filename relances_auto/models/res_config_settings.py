@@ -25,6 +25,7 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
     relance_send_hour = fields.Float(related="company_id.relance_send_hour", readonly=False)
+    relance_run_error = fields.Char(related="company_id.relance_run_error")
     relance_digest_user_ids = fields.Many2many(related="company_id.relance_digest_user_ids", readonly=False)
     relance_legal_mention = fields.Boolean(related="company_id.relance_legal_mention", readonly=False)
     relance_late_interest_rate = fields.Float(related="company_id.relance_late_interest_rate", readonly=False)

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import email_normalize_all, formataddr
 
 from .. import planner as core
 
@@ -28,6 +29,18 @@ class ResPartner(models.Model):
         domain="[('company_id', '=', current_company_id)]",
         help="The reminder program of this customer when its policy is “Custom program”.",
     )
+
+    def _relance_emails(self):
+        """The valid addresses of this contact's email field: a field may list
+        several (“compta@x.fr, dg@x.fr”), Odoo's mail queue mails each one."""
+        self.ensure_one()
+        return email_normalize_all(self.email or "")
+
+    def _relance_recipients_text(self):
+        """The addresses these contacts are mailed at, as a person reads them."""
+        return ", ".join(
+            formataddr((partner.name or "", email)) for partner in self for email in partner._relance_emails()
+        )
 
     def _relance_has_postal_address(self):
         """A reminder letter can be posted to this contact: a street and a city

@@ -7,3 +7,4 @@ from . import test_res_config_settings
 from . import test_res_partner
 from . import test_tour
 from . import test_what_users_read
+from . import test_guards

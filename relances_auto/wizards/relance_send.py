@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize, format_date, is_html_empty
+from odoo.tools import format_date, is_html_empty
 
 from .. import planner as core
 from ..models.relance_stage import CHANNELS
@@ -34,6 +34,11 @@ class RelanceSend(models.TransientModel):
         compute="_compute_partner_ids",
         store=True,
         readonly=False,
+    )
+    recipient_emails = fields.Char(
+        string="Mailed To",
+        compute="_compute_recipient_emails",
+        help="Every valid address of the recipients' email fields: each one gets the reminder.",
     )
     subject = fields.Char(compute="_compute_content", store=True, readonly=False)
     body = fields.Html(compute="_compute_content", store=True, readonly=False, sanitize_style=True)
@@ -86,6 +91,11 @@ class RelanceSend(models.TransientModel):
     def _compute_partner_ids(self):
         for wizard in self:
             wizard.partner_ids = wizard.move_id.partner_id
+
+    @api.depends("partner_ids")
+    def _compute_recipient_emails(self):
+        for wizard in self:
+            wizard.recipient_emails = wizard.partner_ids._origin._relance_recipients_text()
 
     @api.depends("stage_id", "move_id")
     def _compute_content(self):
@@ -241,7 +251,7 @@ class RelanceSend(models.TransientModel):
                 reason = self._mass_not_due_reason(move)
             elif line.reason == core.REASON_ALREADY_SENT:
                 reason = self.env._("level %s already sent", line.level)
-            elif core.uses_email(channel) and not email_normalize(move.partner_id.email or ""):
+            elif core.uses_email(channel) and not move.partner_id._relance_emails():
                 # the planner's rule, whatever the mode
                 reason = self.env._("no valid email address for %s", move.partner_id.display_name)
             elif core.uses_letter(channel) and not move.partner_id._relance_has_postal_address():
