@@ -115,6 +115,7 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
     parser.add_argument("--job-size", type=int, default=10000, help="due reminders for the job timing (0: skip)")
+    parser.add_argument("--pdf-size", type=int, default=20, help="invoices for the PDF timing (0: skip)")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = Registry(args.database)
@@ -132,8 +133,40 @@ def main():
             elapsed, queries, plan = time_plan(env, company)
             print(f"{size:>10,} {size // 10:>10,} {len(plan):>11,} {elapsed:>8.2f} {queries:>8}")
         cr.rollback()
+        if args.pdf_size:
+            time_pdfs(env, args.pdf_size)
+            cr.rollback()
         if args.job_size:
             time_job(env, args.job_size)
+
+
+def time_pdfs(env, size):
+    """Invoice PDFs per second, side by side in one run: Odoo's invoice report
+    rendered one invoice at a time and all in one render, and our stamped
+    reminder copies of the same invoices (rendered together, split per invoice)."""
+    company = env.company
+    template_move = create_template_invoice(env, "PDF template")
+    add_invoices(env, company, template_move, size, 2_000_000)
+    moves = env["account.move"].search([("name", "like", "BENCH/2")], limit=size)
+    report = env["ir.actions.report"].sudo()
+    print()
+    print(f"{'PDFs of ' + str(len(moves)) + ' invoices':<58} {'seconds':>8} {'PDFs/s':>8}")
+
+    def row(label, render):
+        start = time.perf_counter()
+        render()
+        elapsed = time.perf_counter() - start
+        print(f"{label:<58} {elapsed:>8.1f} {len(moves) / elapsed:>8.2f}")
+
+    row(
+        "Odoo's invoice report, one render each",
+        lambda: [report._render_qweb_pdf("account.account_invoices", m.ids) for m in moves],
+    )
+    row(
+        "Odoo's invoice report, all in one render",
+        lambda: report._render_qweb_pdf("account.account_invoices", moves.ids),
+    )
+    row("ours: stamped reminder copies, one per invoice", lambda: moves._relance_prepare_pdfs(stamp=True))
 
 
 def time_job(env, size):

@@ -177,10 +177,10 @@ def automatic_off_reason(invoice: Invoice, program: Program) -> str | None:
         return REASON_POLICY_NONE
     if not program.active:
         return REASON_ARCHIVED
-    if invoice.excluded:
-        return REASON_EXCLUDED
     if program.mode != "auto":
         return REASON_MANUAL
+    if invoice.excluded:  # last: the only one the invoice itself can switch off
+        return REASON_EXCLUDED
     return None
 
 

@@ -208,3 +208,35 @@ def test_sending_then_replanning_never_repeats(inv, stages, today):
         sent = core.Invoice(**{**{f: getattr(inv, f) for f in inv.__slots__}, "last_level": line.level})
         again = core.plan_invoice(sent, program, today)
         assert again is not None and not again.send and again.reason == core.REASON_ALREADY_SENT
+
+
+def test_upcoming_line_gives_the_next_stage_and_its_date():
+    line = core.plan_invoice(invoice(3), AUTO, TODAY, upcoming=True)
+    assert (line.level, line.upcoming, line.send, line.reason) == (1, True, False, None)
+    assert line.due_on == TODAY + datetime.timedelta(days=4)
+    due = core.plan_invoice(invoice(20, last_level=1), AUTO, TODAY, upcoming=True)
+    assert (due.level, due.upcoming, due.send, due.due_on) == (2, False, True, TODAY - datetime.timedelta(days=5))
+    after_two = core.plan_invoice(invoice(20, last_level=2), AUTO, TODAY, upcoming=True)
+    assert (after_two.level, after_two.upcoming) == (3, True), "the next stage, not 'already sent'"
+    done = core.plan_invoice(invoice(40, last_level=3), AUTO, TODAY, upcoming=True)
+    assert done.reason == core.REASON_ALREADY_SENT
+    assert core.plan_invoice(invoice(3), AUTO, TODAY) is None, "no upcoming line unless asked"
+
+
+def test_why_a_customer_is_never_reminded_automatically():
+    assert (
+        core.plan_invoice(invoice(3, policy="none"), AUTO, TODAY, upcoming=True).off_reason == core.REASON_POLICY_NONE
+    )
+    assert core.plan_invoice(invoice(8), MANUAL, TODAY).off_reason == core.REASON_MANUAL
+    archived = core.Program(3, "auto", STAGES, active=False)
+    line = core.plan_invoice(invoice(8), archived, TODAY)
+    assert (line.send, line.reason, line.automatic) == (False, core.REASON_ARCHIVED, False)
+    excluded = core.plan_invoice(invoice(8, excluded=True), MANUAL, TODAY)
+    assert excluded.off_reason == core.REASON_MANUAL, "the program's mode before the invoice's own exclusion"
+
+
+def test_dates_never_overflow():
+    huge = core.Program(4, "auto", (core.Stage(1, 1, 3_000_000),))
+    line = core.plan_invoice(invoice(5), huge, TODAY, upcoming=True)
+    assert line.due_on == datetime.date.max
+    assert core.add_days(datetime.date(2026, 1, 1), -3_000_000) == datetime.date.min

@@ -10,3 +10,4 @@ from . import res_partner
 from . import account_move
 from . import mail_mail
 from . import ir_module
+from . import ir_actions_report

@@ -41,6 +41,12 @@ class AccountMove(models.Model):
         search="_search_relance_auto_enabled",
         help="Whether the daily job may remind this invoice.",
     )
+    relance_auto_switchable = fields.Boolean(
+        string="Automatic Reminders Can Be Switched",
+        compute="_compute_relance_auto_enabled",
+        help="Automatic reminders can be switched on or off here: only the invoice's own exclusion "
+        "stands in the way, not the customer's policy or the program.",
+    )
     relance_log_ids = fields.One2many("relance.log", "move_id", string="Reminders")
     relance_last_level = fields.Integer(
         string="Last Reminder Level",
@@ -59,6 +65,12 @@ class AccountMove(models.Model):
         store=True,
     )
     relance_last_label = fields.Char(string="Last Reminder", compute="_compute_relance_last_label")
+    relance_previous_count = fields.Integer(
+        string="Previous Reminders",
+        compute="_compute_relance_previous_count",
+        help="Reminders sent before the one being written (tests never count): the texts say "
+        "“despite our previous reminder” only when there was one.",
+    )
     relance_program_id = fields.Many2one(
         "relance.program",
         string="Reminder Program",
@@ -131,6 +143,7 @@ class AccountMove(models.Model):
         for move in self:
             line = lines.get(move.id)
             move.relance_auto_enabled = bool(line and line.automatic)
+            move.relance_auto_switchable = bool(line and line.off_reason in (None, core.REASON_EXCLUDED))
 
     def _inverse_relance_auto_enabled(self):
         self.filtered(lambda move: not move.relance_auto_enabled).relance_excluded = True
@@ -173,6 +186,15 @@ class AccountMove(models.Model):
             move.relance_last_level = max(counted.mapped("level"), default=0)
             move.relance_last_date = max(counted.mapped("date"), default=False)
             move.relance_count = len(counted)
+
+    @api.depends("relance_log_ids.kind", "relance_log_ids.state")
+    @api.depends_context("relance_current_log_ids")
+    def _compute_relance_previous_count(self):
+        current = set(self.env.context.get("relance_current_log_ids") or ())
+        for move in self:
+            move.relance_previous_count = len(
+                move.relance_log_ids.filtered(lambda log: log._counts() and log.id not in current)
+            )
 
     @api.depends("relance_count", "relance_last_date")
     @api.depends_context("relance_today")
@@ -351,6 +373,16 @@ class AccountMove(models.Model):
             return fields.Datetime.now() - posted >= datetime.timedelta(hours=STAMP_GRACE_HOURS)
         return due < self.company_id._relance_today()
 
+    def _relance_not_due_subject(self):
+        """A subject that tells the truth for an invoice not overdue yet, in the customer's language."""
+        self.ensure_one()
+        lang = self.partner_id.lang or "en_US"
+        return self.with_context(lang=lang).env._(
+            "Invoice %(invoice)s is due on %(date)s",
+            invoice=self.name,
+            date=format_date(self.with_context(lang=lang).env, self.invoice_date_due, lang_code=lang),
+        )
+
     def _relance_reminder_copy_filename(self):
         self.ensure_one()
         return self.with_context(lang=self.partner_id.lang or "en_US").env._(
@@ -432,7 +464,10 @@ class AccountMove(models.Model):
         lang = lang or main._relance_lang(template)
         try:
             body = template.with_context(
-                lang=lang, relance_move_ids=self.ids, relance_letter=self.env.context.get("relance_letter", False)
+                lang=lang,
+                relance_move_ids=self.ids,
+                relance_letter=self.env.context.get("relance_letter", False),
+                relance_current_log_ids=self.env.context.get("relance_current_log_ids", ()),
             )._render_field("body_html", main.ids, options={"post_process": True})[main.id]
         except Exception as error:
             _logger.warning(
@@ -462,23 +497,36 @@ class AccountMove(models.Model):
             body = rendered_body if body is None else body
         return subject, body
 
-    def _relance_pdf_attachments(self, stamp=False):
+    def _relance_pdf_attachments(self, stamp=False, prepared=None):
         """The invoices' PDF, as (name, content) pairs; with ``stamp``, the
         overdue ones are a copy stamped “Reminder” (never stored: the invoice's
-        own PDF does not change)."""
-        attachments = []
-        report = self.env["ir.actions.report"].sudo()
-        for move in self:
-            if stamp and move._relance_stamp_applies():
-                content, __ = report._render("relances_auto.action_report_invoice_reminder", move.ids)
-                attachments.append((move._relance_reminder_copy_filename() + ".pdf", content))
-                continue
-            if move.invoice_pdf_report_id:
-                attachments.append((move.invoice_pdf_report_id.name, move.invoice_pdf_report_id.raw))
-                continue
-            content, __ = report._render("account.account_invoices", move.ids)
-            attachments.append((move._get_invoice_report_filename(), content))
-        return attachments
+        own PDF does not change). ``prepared``: {(invoice id, stamp): (name,
+        content)} rendered beforehand for a whole batch."""
+        prepared = prepared or {}
+        missing = self.filtered(lambda move: (move.id, stamp) not in prepared)
+        if missing:
+            prepared = {**prepared, **missing._relance_prepare_pdfs(stamp)}
+        return [prepared[(move.id, stamp)] for move in self]
+
+    def _relance_prepare_pdfs(self, stamp=False):
+        """{(invoice id, stamp): (name, content)} of these invoices' PDFs, in as
+        few wkhtmltopdf runs as possible: the stamped copies of all of them in
+        one run, the plain PDFs not stored yet in another."""
+        stamped = self.filtered(lambda move: move._relance_stamp_applies()) if stamp else self.browse()
+        stored = (self - stamped).filtered("invoice_pdf_report_id")
+        plain = self - stamped - stored
+        result = {
+            (move.id, stamp): (move.invoice_pdf_report_id.name, move.invoice_pdf_report_id.raw) for move in stored
+        }
+        for move, content in stamped._relance_render_pdfs("relances_auto.action_report_invoice_reminder").items():
+            result[(move.id, stamp)] = (move._relance_reminder_copy_filename() + ".pdf", content)
+        for move, content in plain._relance_render_pdfs("account.account_invoices").items():
+            result[(move.id, stamp)] = (move._get_invoice_report_filename(), content)
+        return result
+
+    def _relance_render_pdfs(self, report_ref):
+        """{record: PDF} of one report for these records, rendered together."""
+        return self.env["ir.actions.report"].sudo()._relance_render_batch(report_ref, self)
 
     def _relance_sender(self):
         """(author partner, email_from) of the reminders of these invoices
@@ -600,6 +648,7 @@ class AccountMove(models.Model):
         attach_pdf=True,
         stage_by_move=None,
         channel=None,
+        prepared_pdfs=None,
     ):
         """Send the reminder of ``stage`` to the customer of the invoices in
         ``self`` (one customer, one mail, one letter) and record it in the
@@ -610,6 +659,7 @@ class AccountMove(models.Model):
         :param stage_by_move: {invoice: stage} when the invoices of one mail
             are at different levels (the mail uses ``stage``, the highest)
         :param channel: email, letter or both (default: the stage's)
+        :param prepared_pdfs: the batch's PDFs, see :meth:`_relance_prepare_pdfs`
         :return: the new ``relance.log`` lines
         """
         main = self[0]
@@ -622,7 +672,9 @@ class AccountMove(models.Model):
         self._relance_check_partners(partners)
         author, email_from = self._relance_sender()
         subject, body = self._relance_content(stage, subject, body)
-        attachments = self._relance_pdf_attachments(stamp=stage.stamp_invoice) if attach_pdf else []
+        attachments = (
+            self._relance_pdf_attachments(stamp=stage.stamp_invoice, prepared=prepared_pdfs) if attach_pdf else []
+        )
         message = main.with_context(
             no_new_invoice=True,
             mail_notify_force_send=False,  # queued: the mail queue sends it, never this transaction
@@ -637,6 +689,7 @@ class AccountMove(models.Model):
             email_from=email_from,
             reply_to=email_from,
             email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
+            model_description=main.type_name,  # “View Invoice”, not “View Journal Entry”
             email_add_signature=False,
             mail_auto_delete=False,
             reply_to_force_new=False,
@@ -656,8 +709,8 @@ class AccountMove(models.Model):
             )
         )
         logs.write({"mail_id": mail.id, "mail_message_id": message.id})
-        if core.uses_letter(channel):
-            logs._make_letters()
+        if core.uses_letter(channel) and not self.env.context.get("relance_defer_letters"):
+            logs._make_letters()  # the daily job makes its letters per batch
         return logs
 
     def _relance_send_letter(self, stage, kind, stage_by_move=None):
@@ -692,8 +745,8 @@ class AccountMove(models.Model):
         self[1:]._relance_post_note(
             self.env._("Reminder letter level %(level)s made with %(invoice)s.", level=stage.level, invoice=main.name)
         )
-        letter = logs._make_letters()
-        logs.mail_message_id.sudo().attachment_ids = [Command.link(letter.id)]
+        if not self.env.context.get("relance_defer_letters"):
+            logs._make_letters()  # the daily job makes its letters per batch
         return logs
 
     def _relance_post_note(self, body):

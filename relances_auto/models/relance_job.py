@@ -9,6 +9,8 @@ import psycopg2
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
+from .. import planner as core
+
 _logger = logging.getLogger(__name__)
 
 # Customers (mails) handled per call; the cron calls again while work remains.
@@ -194,15 +196,55 @@ class RelanceJob(models.AbstractModel):
         budget = self.env.context.get("relance_batch_seconds", BATCH_SECONDS)
         start = time.monotonic()
         done = tried = 0
-        for group in groups[:limit]:
-            done += self._send_group(company, [line.invoice_id for line in group])
-            tried += 1
-            if done and done % COMMIT_EVERY == 0:
-                self._commit()
+        todo = groups[:limit]
+        stages = {stage.id: stage for stage in self.env["relance.stage"].browse({line.stage_id for line in plan})}
+        for chunk_start in range(0, len(todo), COMMIT_EVERY):
+            chunk = todo[chunk_start : chunk_start + COMMIT_EVERY]
+            pdfs = self._prepare_pdfs(chunk, stages)
+            logs = self.env["relance.log"]
+            job = self.with_context(relance_defer_letters=True)
+            for group in chunk:
+                sent, group_logs = job._send_group(company, [line.invoice_id for line in group], pdfs)
+                done += sent
+                logs |= group_logs
+                tried += 1
+                if time.monotonic() - start >= budget:
+                    break
+            self._make_letters(logs.filtered(lambda log: core.uses_letter(log.channel) and log.state != "failed"))
+            self._commit()
             if time.monotonic() - start >= budget:
                 break
-        self._commit()
         return done, len(groups) - tried
+
+    @api.model
+    def _make_letters(self, logs):
+        """The letters of a batch, in one rendering; a letter that fails marks
+        its reminder failed, with the reason, and the others are made."""
+        try:
+            with self.env.cr.savepoint():
+                logs._make_letters()
+        except UserError:
+            for letter_logs in logs._letter_groups():
+                try:
+                    with self.env.cr.savepoint():
+                        letter_logs._make_letters()
+                except UserError as error:
+                    reason, detail = self.env["relance.log"]._failure_texts(error)
+                    letter_logs.sudo().write({"state": "failed", "failure_reason": reason, "failure_detail": detail})
+                    _logger.warning("Reminder letter of %s failed: %s", letter_logs.move_id.mapped("name"), reason)
+
+    @api.model
+    def _prepare_pdfs(self, groups, stages):
+        """The invoice PDFs the mails of ``groups`` attach, rendered together."""
+        by_stamp = defaultdict(set)
+        for group in groups:
+            top = stages[max(group, key=lambda line: line.level).stage_id]
+            if top.attach_invoice and core.uses_email(top.channel):
+                by_stamp[top.stamp_invoice].update(line.invoice_id for line in group)
+        pdfs = {}
+        for stamp, move_ids in by_stamp.items():
+            pdfs.update(self.env["account.move"].browse(sorted(move_ids))._relance_prepare_pdfs(stamp))
+        return pdfs
 
     @api.model
     def _lock(self, move_ids):
@@ -218,11 +260,15 @@ class RelanceJob(models.AbstractModel):
             return []  # changed by a concurrent run since our snapshot: it handled them
 
     @api.model
-    def _send_group(self, company, move_ids):
-        """Send one mail for these invoices of one customer, if still due."""
+    def _send_group(self, company, move_ids, pdfs=None):
+        """Send one mail for these invoices of one customer, if still due.
+
+        :return: (1 if a mail was handled (sent or failed) else 0, its history lines)
+        """
+        no_logs = self.env["relance.log"]
         locked = self._lock(move_ids)
         if not locked:
-            return 0
+            return 0, no_logs
         moves = self.env["account.move"].browse(locked)
         moves.invalidate_recordset()
         # Plan again now: an invoice paid or reminded since the digest is dropped.
@@ -230,34 +276,44 @@ class RelanceJob(models.AbstractModel):
             line for line in self.env["relance.planner"]._get_plan(companies=company, move_ids=locked) if line.send
         ]
         if not lines:
-            return 0
+            return 0, no_logs
         stages = self.env["relance.stage"].browse([line.stage_id for line in lines])
         moves = self.env["account.move"].browse([line.invoice_id for line in lines])
         stage_by_move = dict(zip(moves, stages, strict=True))
         top_stage = max(stages, key=lambda stage: stage.level)
         try:
             with self.env.cr.savepoint():
-                moves._relance_send(top_stage, "auto", stage_by_move=stage_by_move, attach_pdf=top_stage.attach_invoice)
+                logs = moves._relance_send(
+                    top_stage,
+                    "auto",
+                    stage_by_move=stage_by_move,
+                    attach_pdf=top_stage.attach_invoice,
+                    prepared_pdfs=pdfs,
+                )
         except psycopg2.IntegrityError:
             # another run recorded this level in the meantime: never twice
             _logger.info("Reminder of %s already sent by another run", moves.mapped("name"))
-            return 0
+            return 0, no_logs
         except UserError as error:
             # template error, bad address…: recorded as failed, the others go on
             reason, detail = self.env["relance.log"]._failure_texts(error)
-            self.env["relance.log"].sudo().create(
-                [
-                    dict(vals, failure_reason=reason, failure_detail=detail)
-                    for vals in moves._relance_log_values(
-                        top_stage,
-                        "auto",
-                        "failed",
-                        ", ".join(email for email in moves.partner_id.mapped("email") if email),
-                        moves._relance_subject(top_stage),
-                        channel=top_stage.channel,
-                        stage_by_move=stage_by_move,
-                    )
-                ]
+            logs = (
+                self.env["relance.log"]
+                .sudo()
+                .create(
+                    [
+                        dict(vals, failure_reason=reason, failure_detail=detail)
+                        for vals in moves._relance_log_values(
+                            top_stage,
+                            "auto",
+                            "failed",
+                            ", ".join(email for email in moves.partner_id.mapped("email") if email),
+                            moves._relance_subject(top_stage),
+                            channel=top_stage.channel,
+                            stage_by_move=stage_by_move,
+                        )
+                    ]
+                )
             )
             _logger.warning("Automatic reminder of %s failed: %s\n%s", moves.mapped("name"), reason, detail)
-        return 1
+        return 1, logs

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.addons.base.models.ir_qweb import QWebException
 from odoo.exceptions import UserError
 from odoo.tools import format_date
@@ -47,7 +47,7 @@ class RelanceLog(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True)
     program_id = fields.Many2one("relance.program", ondelete="set null")
     stage_id = fields.Many2one("relance.stage", ondelete="set null")
-    level = fields.Integer(required=True)
+    level = fields.Integer(required=True, aggregator=False)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
     kind = fields.Selection(KINDS, required=True, default="manual")
     channel = fields.Selection(
@@ -88,6 +88,7 @@ class RelanceLog(models.Model):
     currency_id = fields.Many2one(related="move_id.currency_id")
     amount_residual = fields.Monetary(
         string="Amount Due When Sent",
+        aggregator=False,  # several reminders of one invoice would add its amount twice
         currency_field="currency_id",
         help="What was left to pay on the invoice when the reminder went out.",
     )
@@ -225,7 +226,9 @@ class RelanceLog(models.Model):
 
     def _letter_body(self):
         """The stage text of the letter of these lines, in the customer's language."""
-        return self.move_id.with_context(relance_letter=True)._relance_render(self._letter_stage())[1]
+        # the letter is written once its own lines exist: they are not “previous” reminders
+        moves = self.move_id.with_context(relance_letter=True, relance_current_log_ids=self.ids)
+        return moves._relance_render(self._letter_stage())[1]
 
     def _letter_filename(self):
         """File name of the letter of these lines (one letter), in the customer's language."""
@@ -234,18 +237,40 @@ class RelanceLog(models.Model):
         numbers = ", ".join(sorted(self.move_id.mapped("name"))).replace("/", "_")
         return f"{title} - {self[0].partner_id.name or ''} - {numbers}.pdf"
 
+    def _letter_siblings(self):
+        """These lines and the others reminded with them (one letter covers them)."""
+        messages = self.mail_message_id
+        if not messages:
+            return self
+        return self | self.sudo().search([("mail_message_id", "in", messages.ids)]).with_env(self.env)
+
+    @api.model
+    def _render_letters(self, groups):
+        """{first line of each group: letter PDF}, all letters in one
+        wkhtmltopdf run (the report expands each first line to its group)."""
+        # always a real PDF, also in tests: letters are merged to be printed in bulk
+        report = self.env["ir.actions.report"].sudo().with_context(force_report_rendering=True)
+        firsts = self.browse([logs[0].id for logs in groups])
+        try:
+            return report._relance_render_batch(LETTER_REPORT, firsts)
+        except QWebException as error:
+            if len(groups) > 1:
+                # find the letter that fails, to tell it
+                return {first: content for logs in groups for first, content in self._render_letters([logs]).items()}
+            if isinstance(error.__cause__, UserError):
+                raise error.__cause__ from None  # a template error, told as _relance_render words it
+            raise
+
     def _make_letters(self):
-        """Generate and store the letter of the lines that have none yet."""
+        """Generate and store the letter of the lines that have none yet, all
+        in one rendering; a letter-only reminder also shows it in the chatter."""
         attachments = self.env["ir.attachment"]
-        report = self.env["ir.actions.report"].sudo()
-        for logs in self.filtered(lambda log: not log.letter_attachment_id)._letter_groups():
-            try:
-                # always a real PDF, also in tests: letters are merged to be printed in bulk
-                content, __ = report.with_context(force_report_rendering=True)._render_qweb_pdf(LETTER_REPORT, logs.ids)
-            except QWebException as error:
-                if isinstance(error.__cause__, UserError):
-                    raise error.__cause__ from None  # a template error, told as _relance_render words it
-                raise
+        groups = self.filtered(lambda log: not log.letter_attachment_id)._letter_groups()
+        if not groups:
+            return attachments
+        contents = self._render_letters(groups)
+        for logs in groups:
+            content = contents[logs[0]]
             attachment = attachments.sudo().create(
                 {
                     "name": logs._letter_filename(),
@@ -256,6 +281,8 @@ class RelanceLog(models.Model):
                 }
             )
             logs.sudo().letter_attachment_id = attachment
+            if logs[0].channel == core.CHANNEL_LETTER and logs[0].mail_message_id:
+                logs[0].mail_message_id.sudo().attachment_ids = [Command.link(attachment.id)]
             attachments |= attachment
         return attachments
 

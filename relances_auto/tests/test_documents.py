@@ -56,6 +56,7 @@ class TestReminderDocuments(RelancesCommon):
     # ------------------------------------------------------------------
 
     def test_each_customer_reads_its_language(self):
+        (self.move_fr | self.move_en)._relance_record(self.stages[1], note="Phone call")  # a previous reminder
         logs_fr = self._send(self.move_fr, 2)
         logs_en = self._send(self.move_en, 2)
         mail_fr, mail_en = logs_fr.mail_id, logs_en.mail_id
@@ -180,7 +181,7 @@ class TestReminderDocuments(RelancesCommon):
             "Lyon",
             self.move_fr.name,
             "Relance de paiement",
-            "Malgré notre précédente relance",
+            "Sauf erreur de notre part",  # no reminder before this letter
             "1 000,00",
         ):
             self.assertIn(expected, text)

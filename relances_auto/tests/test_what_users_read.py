@@ -157,6 +157,11 @@ class TestWhatUsersRead(RelancesCommon):
         self.assertFalse(self.never.relance_auto_enabled, "customer policy: no automatic reminders")
         self.assertFalse(self.manual.relance_auto_enabled, "program in manual mode")
         self.assertFalse(self.excluded.relance_auto_enabled)
+        # the toggle is greyed out where only the customer or the program can change it
+        self.assertTrue(self.excluded.relance_auto_switchable)
+        self.assertTrue(self.by_email.relance_auto_switchable)
+        self.assertFalse(self.never.relance_auto_switchable)
+        self.assertFalse(self.manual.relance_auto_switchable)
         found = self.env["account.move"].search(
             [("relance_auto_enabled", "=", True), ("company_id", "=", self.company.id)]
         )
@@ -184,12 +189,28 @@ class TestWhatUsersRead(RelancesCommon):
         wizard = Form(self.env["relance.send"].with_context(**self.not_due.action_relance_open_send()["context"]))
         self.assertEqual(wizard.due_info, f"{self.not_due.name} is not overdue: it is due in 20 days (04/20/2026).")
         self.assertEqual(wizard.stage_id, self.stages[1], "the plan's next stage")
+        self.assertEqual(wizard.subject, f"Invoice {self.not_due.name} is due on 04/20/2026", "not “is overdue”")
         self.assertNotIn("has passed", wizard.body)
         self.assertIn("it is due on 04/20/2026", wizard.body)
         self.assertIn(">not due<", wizard.body, "no “0 days late”")
         overdue = Form(self.env["relance.send"].with_context(**self.by_email.action_relance_open_send()["context"]))
         self.assertFalse(overdue.due_info)
         self.assertIn("although the due date has passed", overdue.body)
+        self.assertEqual(overdue.subject, f"Reminder: invoice {self.by_email.name} is overdue")
+
+    def test_texts_mention_previous_reminders_only_when_there_were(self):
+        form = Form(self.env["relance.send"].with_context(**self.by_email.action_relance_open_send()["context"]))
+        form.stage_id = self.stages[3]
+        self.assertNotIn("Despite our previous reminders", form.body)
+        self.assertIn("Unless we are mistaken, the following", form.body)
+        again = Form(self.env["relance.send"].with_context(**self.already.action_relance_open_send()["context"]))
+        again.stage_id = self.stages[3]
+        self.assertIn("Despite our previous reminders, the following", again.body)
+        self.customer.lang = "fr_FR"
+        french = Form(self.env["relance.send"].with_context(**self.by_email.action_relance_open_send()["context"]))
+        french.stage_id = self.stages[2]
+        self.assertIn("Sauf erreur de notre part", french.body)
+        self.assertNotIn("Malgré notre précédente relance", french.body)
 
     def test_stage_picker_lists_the_program_stages(self):
         domain = [("program_id", "=", self.program.id)]
@@ -209,6 +230,11 @@ class TestWhatUsersRead(RelancesCommon):
         self.assertEqual((log.level, log.state, log.note), (1, "recorded", "Phone call, will pay on Friday"))
         self.assertFalse(log.recipient, "a note is not a recipient")
         self.assertFalse(log.subject, "nor a subject")
+        groups = self.env["relance.log"].web_read_group(
+            [("move_id", "=", move.id)], fields=["level", "amount_residual"], groupby=["partner_id"]
+        )["groups"]
+        self.assertNotIn("amount_residual", groups[0], "no sum adding one invoice's amount twice")
+        self.assertNotIn("level", groups[0], "nor a sum of levels")
         self.assertEqual(move.relance_last_level, 1)
         self.assertEqual(self._plan(move)[move.id].level, 3, "the formal notice is still to send")
 
@@ -222,6 +248,7 @@ class TestWhatUsersRead(RelancesCommon):
         self.assertEqual(mail.reply_to, self.company.email_formatted)
         self.assertEqual(mail.author_id, self.company.partner_id)
         self.assertNotIn("OdooBot", mail.body_html)
+        self.assertNotIn("Journal Entry", mail.body_html)
         self.assertNotIn("System", mail.body_html)
         seller = new_test_user(
             self.env,
@@ -292,6 +319,8 @@ class TestWhatUsersRead(RelancesCommon):
             result["params"]["message"].splitlines(),
             [
                 "2 reminders sent.",
+                f"• {self.by_email.name}: Level 1 sent by email",
+                f"• {self.never.name}: Level 1 sent by email",
                 "3 skipped:",
                 f"• {self.no_mail.name}: no valid email address for Sans Mail",
                 f"• {self.already.name}: level 1 already sent",

@@ -98,13 +98,18 @@ class RelanceSend(models.TransientModel):
             wizard.recipient_emails = wizard.partner_ids._origin._relance_recipients_text()
 
     @api.depends("stage_id", "move_id")
+    @api.depends_context("relance_today")
     def _compute_content(self):
         for wizard in self:
             wizard.subject = wizard.body = wizard.render_error = False
             if wizard.mass_mode or not wizard.stage_id or not wizard.move_id:
                 continue
             try:
-                wizard.subject, wizard.body = wizard.move_id._origin._relance_render(wizard.stage_id._origin)
+                move = wizard.move_id._origin
+                wizard.subject, wizard.body = move._relance_render(wizard.stage_id._origin)
+                if move.relance_days_late <= 0:
+                    # not overdue: a subject saying so would be false
+                    wizard.subject = move._relance_not_due_subject()
             except UserError as error:
                 wizard.render_error = self.env["relance.log"]._failure_texts(error)[0]
 
@@ -285,6 +290,19 @@ class RelanceSend(models.TransientModel):
             channel=self.env["relance.planner"]._channel_phrases()[channel],
         )
 
+    def _mass_prepare_pdfs(self, rows):
+        """The PDFs the mails of ``rows`` attach, rendered together per stamp option."""
+        if not self.attach_pdf:
+            return {}
+        by_stamp = {}
+        for move, stage, channel, reason in rows:
+            if not reason and channel != "record" and core.uses_email(channel):
+                by_stamp[stage.stamp_invoice] = by_stamp.get(stage.stamp_invoice, move.browse()) | move
+        pdfs = {}
+        for stamp, moves in by_stamp.items():
+            pdfs.update(moves._relance_prepare_pdfs(stamp))
+        return pdfs
+
     def _mass_line_channel(self, line):
         """The channel a plan line is sent by in mass mode ("record": none)."""
         if self.mass_channel != "stage":
@@ -297,7 +315,8 @@ class RelanceSend(models.TransientModel):
         self.ensure_one()
         rows = self._mass_plan()
         skipped = [(move, reason) for move, __, __, reason in rows if reason]
-        sent, letters = 0, self.env["relance.log"]
+        sent, done, letters = 0, [], self.env["relance.log"]
+        pdfs = self._mass_prepare_pdfs(rows)
         for move, stage, channel, reason in rows:
             if reason:
                 continue
@@ -306,15 +325,19 @@ class RelanceSend(models.TransientModel):
                     if channel == "record":
                         move._relance_record(stage, note=self.note)
                     else:
-                        logs = move._relance_send(stage, "manual", attach_pdf=self.attach_pdf, channel=channel)
+                        logs = move._relance_send(
+                            stage, "manual", attach_pdf=self.attach_pdf, channel=channel, prepared_pdfs=pdfs
+                        )
                         letters |= logs.filtered("letter_attachment_id")
                 sent += 1
+                done.append(f"• {move.name}: {self._mass_row_text(stage, channel, None)}")
             except UserError as error:
                 skipped.append((move, self.env["relance.log"]._failure_texts(error)[0]))
         if self.mass_channel == "record":
             lines = [self.env._("1 reminder recorded.") if sent == 1 else self.env._("%s reminders recorded.", sent)]
         else:
             lines = [self.env._("1 reminder sent.") if sent == 1 else self.env._("%s reminders sent.", sent)]
+        lines += done
         if letters:
             count = len(letters._letter_groups())
             lines.append(
