@@ -197,14 +197,27 @@ class RelanceJob(models.AbstractModel):
         start = time.monotonic()
         done = tried = 0
         todo = groups[:limit]
-        stages = {stage.id: stage for stage in self.env["relance.stage"].browse({line.stage_id for line in plan})}
         for chunk_start in range(0, len(todo), COMMIT_EVERY):
             chunk = todo[chunk_start : chunk_start + COMMIT_EVERY]
-            pdfs = self._prepare_pdfs(chunk, stages)
+            # Lock the batch, then plan it again: an invoice paid or reminded
+            # since the digest is dropped, one another worker holds is left to it.
+            locked = self._lock([line.invoice_id for group in chunk for line in group])
+            self.env["account.move"].browse(locked).invalidate_recordset()
+            due = (
+                {
+                    line.invoice_id: line
+                    for line in self.env["relance.planner"]._get_plan(companies=company, move_ids=locked)
+                    if line.send
+                }
+                if locked
+                else {}
+            )
+            chunk_due = [[due[line.invoice_id] for line in group if line.invoice_id in due] for group in chunk]
+            pdfs = self._prepare_pdfs([lines for lines in chunk_due if lines])
             logs = self.env["relance.log"]
             job = self.with_context(relance_defer_letters=True)
-            for group in chunk:
-                sent, group_logs = job._send_group(company, [line.invoice_id for line in group], pdfs)
+            for lines in chunk_due:
+                sent, group_logs = job._send_lines(lines, pdfs)
                 done += sent
                 logs |= group_logs
                 tried += 1
@@ -234,11 +247,11 @@ class RelanceJob(models.AbstractModel):
                     _logger.warning("Reminder letter of %s failed: %s", letter_logs.move_id.mapped("name"), reason)
 
     @api.model
-    def _prepare_pdfs(self, groups, stages):
-        """The invoice PDFs the mails of ``groups`` attach, rendered together."""
+    def _prepare_pdfs(self, groups):
+        """The invoice PDFs the mails of ``groups`` (lists of plan lines) attach, rendered together."""
         by_stamp = defaultdict(set)
         for group in groups:
-            top = stages[max(group, key=lambda line: line.level).stage_id]
+            top = self.env["relance.stage"].browse(max(group, key=lambda line: line.level).stage_id)
             if top.attach_invoice and core.uses_email(top.channel):
                 by_stamp[top.stamp_invoice].update(line.invoice_id for line in group)
         pdfs = {}
@@ -248,7 +261,9 @@ class RelanceJob(models.AbstractModel):
 
     @api.model
     def _lock(self, move_ids):
-        """Lock the invoices of one mail; invoices another worker holds are left to it."""
+        """Lock the invoices of a batch; invoices another worker holds are left to it."""
+        if not move_ids:
+            return []
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(
@@ -260,21 +275,13 @@ class RelanceJob(models.AbstractModel):
             return []  # changed by a concurrent run since our snapshot: it handled them
 
     @api.model
-    def _send_group(self, company, move_ids, pdfs=None):
-        """Send one mail for these invoices of one customer, if still due.
+    def _send_lines(self, lines, pdfs=None):
+        """Send one mail for these plan lines (invoices of one customer, locked
+        and planned again by the caller).
 
         :return: (1 if a mail was handled (sent or failed) else 0, its history lines)
         """
         no_logs = self.env["relance.log"]
-        locked = self._lock(move_ids)
-        if not locked:
-            return 0, no_logs
-        moves = self.env["account.move"].browse(locked)
-        moves.invalidate_recordset()
-        # Plan again now: an invoice paid or reminded since the digest is dropped.
-        lines = [
-            line for line in self.env["relance.planner"]._get_plan(companies=company, move_ids=locked) if line.send
-        ]
         if not lines:
             return 0, no_logs
         stages = self.env["relance.stage"].browse([line.stage_id for line in lines])
