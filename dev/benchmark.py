@@ -180,6 +180,7 @@ def time_job(env, size):
     program = company.relance_program_id
     program.mode = "auto"
     env.user.partner_id.email = env.user.partner_id.email or "admin@example.com"
+    company.email = company.email or "billing@example.com"  # reminders come from the company
     company.relance_digest_user_ids = env.user
     template_move = create_template_invoice(env, "Job template")
     job = env["relance.job"].with_context(relance_today=TODAY)
@@ -190,7 +191,7 @@ def time_job(env, size):
         ("with the stamped invoice PDF", True, "email", min(20, size)),
         ("by letter (PDF stored)", False, "letter", min(20, size)),
     )
-    for label, attach, channel, count in samples:
+    for index, (label, attach, channel, count) in enumerate(samples):
         add_invoices(env, company, template_move, count, offset)
         offset += count
         env.cr.execute(
@@ -199,17 +200,61 @@ def time_job(env, size):
         )
         env.invalidate_all()
         program.stage_ids.write({"attach_invoice": attach, "channel": channel})
+        if index == 0:
+            time_anchors(env, program.stage_ids.filtered(lambda s: s.level == 1).mail_template_id)
         mails_before = env["mail.mail"].search_count([])
+        queries = env.cr.sql_log_count
         start = time.perf_counter()
         job._send_digest(company, env.user)
         digest_time = time.perf_counter() - start
         done, _remaining = job._send_automatic(company, limit=count)
         elapsed = time.perf_counter() - start
+        queries = env.cr.sql_log_count - queries
         queued = env["mail.mail"].search_count([]) - mails_before - 1
         print(
             f"daily job, {label}: digest in {digest_time:.1f} s, then {done:,} reminders queued "
-            f"({queued:,} mails), {elapsed:.1f} s in all = {done / elapsed:.1f} reminders/s"
+            f"({queued:,} mails), {elapsed:.1f} s in all = {done / elapsed:.1f} reminders/s, "
+            f"{queries / max(done, 1):.1f} queries per reminder"
         )
+
+
+def time_anchors(env, template, count=100):
+    """Odoo's own paths on the first ``count`` due invoices with the same
+    template, each rolled back after: the mail composer in mass mode, and
+    message_post_with_source one invoice at a time."""
+    moves = env["account.move"].search([("name", "like", "BENCH/")], limit=count, order="id")
+
+    def anchor(label, send):
+        env.cr.execute("SAVEPOINT bench_anchor")
+        queries = env.cr.sql_log_count
+        start = time.perf_counter()
+        send()
+        env.flush_all()
+        elapsed = time.perf_counter() - start
+        queries = env.cr.sql_log_count - queries
+        print(
+            f"anchor, {label}: {len(moves)} mails in {elapsed:.1f} s = {len(moves) / elapsed:.1f} reminders/s, "
+            f"{queries / len(moves):.1f} queries per reminder"
+        )
+        env.cr.execute("ROLLBACK TO SAVEPOINT bench_anchor")
+        env.invalidate_all()
+
+    def composer():
+        env["mail.compose.message"].with_context(active_ids=moves.ids, active_model="account.move").create(
+            {
+                "composition_mode": "mass_mail",
+                "model": "account.move",
+                "res_ids": moves.ids,
+                "template_id": template.id,
+            }
+        )._action_send_mail()
+
+    def post_with_source():
+        for move in moves:
+            move.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    anchor("Odoo's mail composer, mass mode", composer)
+    anchor("Odoo's message_post_with_source, one invoice at a time", post_with_source)
 
 
 if __name__ == "__main__":
