@@ -524,6 +524,15 @@ class AccountMove(models.Model):
             result[(move.id, stamp)] = (move._get_invoice_report_filename(), content)
         return result
 
+    @api.model
+    def _relance_prepare_batch_pdfs(self, moves_by_stamp):
+        """{(invoice id, stamp): (name, content)} for {stamp option: invoices}: one
+        rendering per kind of PDF and stamp option, for a batch of mails."""
+        pdfs = {}
+        for stamp, moves in moves_by_stamp.items():
+            pdfs.update(moves._relance_prepare_pdfs(stamp))
+        return pdfs
+
     def _relance_render_pdfs(self, report_ref):
         """{record: PDF} of one report for these records, rendered together."""
         return self.env["ir.actions.report"].sudo()._relance_render_batch(report_ref, self)

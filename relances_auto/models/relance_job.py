@@ -249,15 +249,13 @@ class RelanceJob(models.AbstractModel):
     @api.model
     def _prepare_pdfs(self, groups):
         """The invoice PDFs the mails of ``groups`` (lists of plan lines) attach, rendered together."""
-        by_stamp = defaultdict(set)
+        moves = self.env["account.move"]
+        by_stamp = defaultdict(lambda: moves)
         for group in groups:
             top = self.env["relance.stage"].browse(max(group, key=lambda line: line.level).stage_id)
             if top.attach_invoice and core.uses_email(top.channel):
-                by_stamp[top.stamp_invoice].update(line.invoice_id for line in group)
-        pdfs = {}
-        for stamp, move_ids in by_stamp.items():
-            pdfs.update(self.env["account.move"].browse(sorted(move_ids))._relance_prepare_pdfs(stamp))
-        return pdfs
+                by_stamp[top.stamp_invoice] |= moves.browse([line.invoice_id for line in group])
+        return moves._relance_prepare_batch_pdfs(by_stamp)
 
     @api.model
     def _lock(self, move_ids):
@@ -322,5 +320,5 @@ class RelanceJob(models.AbstractModel):
                     ]
                 )
             )
-            _logger.warning("Automatic reminder of %s failed: %s\n%s", moves.mapped("name"), reason, detail)
+            _logger.warning("Automatic reminder of %s failed: %s", moves.mapped("name"), reason)
         return 1, logs

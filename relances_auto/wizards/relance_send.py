@@ -245,6 +245,8 @@ class RelanceSend(models.TransientModel):
             line.invoice_id: line
             for line in self.env["relance.planner"]._get_plan(companies=moves.company_id, move_ids=moves.ids)
         }
+        # the next stage of those with none due today, all in one more plan
+        plan = moves.filtered(lambda move: move.id not in plan)._relance_plan_lines() | plan
         rows = []
         for move in moves:
             line = plan.get(move.id)
@@ -253,7 +255,13 @@ class RelanceSend(models.TransientModel):
             if not move._relance_can_remind():
                 reason = self.env._("not a posted customer invoice with something left to pay")
             elif line is None:
-                reason = self._mass_not_due_reason(move)
+                reason = self.env._("no reminder program applies")
+            elif line.upcoming:
+                reason = self.env._(
+                    "no reminder due yet (level %(level)s on %(date)s)",
+                    level=line.level,
+                    date=format_date(self.env, line.due_on),
+                )
             elif line.reason == core.REASON_ALREADY_SENT:
                 reason = self.env._("level %s already sent", line.level)
             elif core.uses_email(channel) and not move.partner_id._relance_emails():
@@ -266,17 +274,6 @@ class RelanceSend(models.TransientModel):
             else:
                 rows.append((move, self.env["relance.stage"].browse(line.stage_id), channel, None))
         return rows
-
-    def _mass_not_due_reason(self, move):
-        """Why an invoice has no stage due today: not late enough, or no program."""
-        line = move._relance_plan_lines().get(move.id)
-        if not line:
-            return self.env._("no reminder program applies")
-        return self.env._(
-            "no reminder due yet (level %(level)s on %(date)s)",
-            level=line.level,
-            date=format_date(self.env, line.due_on),
-        )
 
     def _mass_row_text(self, stage, channel, reason):
         """One preview row, as the person reads it."""
@@ -298,10 +295,7 @@ class RelanceSend(models.TransientModel):
         for move, stage, channel, reason in rows:
             if not reason and channel != "record" and core.uses_email(channel):
                 by_stamp[stage.stamp_invoice] = by_stamp.get(stage.stamp_invoice, move.browse()) | move
-        pdfs = {}
-        for stamp, moves in by_stamp.items():
-            pdfs.update(moves._relance_prepare_pdfs(stamp))
-        return pdfs
+        return self.env["account.move"]._relance_prepare_batch_pdfs(by_stamp)
 
     def _mass_line_channel(self, line):
         """The channel a plan line is sent by in mass mode ("record": none)."""
