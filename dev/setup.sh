@@ -70,10 +70,22 @@ install_once() {  # install_once NAME REQUIREMENTS_FILE: skip when unchanged
 install_once dev "$ROOT/requirements-dev.txt"
 
 # 3. Odoo 18 ----------------------------------------------------------------
+ODOO_GIT="${ODOO_GIT:-https://github.com/odoo/odoo.git}"
+if [[ ! -f "$ODOO_PATH/odoo-bin" || ! -f "$ODOO_PATH/odoo/release.py" ]] \
+    && { [[ ! -e "$ODOO_PATH" ]] || [[ -z "$(ls -A "$ODOO_PATH")" ]]; } \
+    && command -v git >/dev/null \
+    && timeout 20 git ls-remote --exit-code --heads "$ODOO_GIT" 18.0 >/dev/null 2>&1; then
+    # GitHub is reachable: the Community edition, branch 18.0, without history (about 1 GB)
+    say "Cloning Odoo 18.0 (Community) into $ODOO_PATH"
+    mkdir -p "$(dirname "$ODOO_PATH")"
+    git clone -q --depth 1 --branch 18.0 "$ODOO_GIT" "$ODOO_PATH" \
+        || die "cloning $ODOO_GIT into $ODOO_PATH failed"
+fi
 if [[ ! -f "$ODOO_PATH/odoo-bin" || ! -f "$ODOO_PATH/odoo/release.py" ]]; then
     cat >&2 <<MSG
 
-No Odoo 18 source tree at ODOO_PATH=$ODOO_PATH.
+No Odoo 18 source tree at ODOO_PATH=$ODOO_PATH, and it cannot be cloned from
+$ODOO_GIT here (no network to GitHub, no git, or $ODOO_PATH is not empty).
 Get one, then run this command again:
   - where GitHub is reachable:
       git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo.git /opt/odoo18

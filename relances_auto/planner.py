@@ -89,7 +89,10 @@ class Program:
         return min(later, key=lambda s: (s.delay_days, s.level)) if later else None
 
 
-@dataclass(frozen=True, slots=True)
+# Invoice and PlanLine are made once per invoice for each plan (100,000 in a
+# large database): plain slotted dataclasses, three times faster to build
+# than frozen ones. Nothing changes them once made.
+@dataclass(slots=True)
 class Invoice:
     id: int
     company_id: int
@@ -106,7 +109,7 @@ class Invoice:
     has_address: bool = True  # a postal address to send a letter to
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlanLine:
     invoice_id: int
     company_id: int

@@ -8,6 +8,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import account_move
+from . import relance_sender
 from . import mail_mail
 from . import ir_module
 from . import ir_actions_report

@@ -15,8 +15,8 @@ _logger = logging.getLogger(__name__)
 
 # Customers (mails) handled per call; the cron calls again while work remains.
 BATCH_SIZE = 200
-# Mails queued between two commits of the job.
-COMMIT_EVERY = 20
+# Mails queued together (rendered, created in bulk) between two commits of the job.
+COMMIT_EVERY = 50
 # A call stops after this many seconds and lets the cron call again: PDFs
 # (stamped invoices, letters) take about a second each, and a cron worker is
 # killed after limit_time_real_cron.
@@ -197,8 +197,9 @@ class RelanceJob(models.AbstractModel):
         start = time.monotonic()
         done = tried = 0
         todo = groups[:limit]
-        for chunk_start in range(0, len(todo), COMMIT_EVERY):
-            chunk = todo[chunk_start : chunk_start + COMMIT_EVERY]
+        chunk_size = self.env.context.get("relance_chunk_size", COMMIT_EVERY)
+        for chunk_start in range(0, len(todo), chunk_size):
+            chunk = todo[chunk_start : chunk_start + chunk_size]
             # Lock the batch, then plan it again: an invoice paid or reminded
             # since the digest is dropped, one another worker holds is left to it.
             locked = self._lock([line.invoice_id for group in chunk for line in group])
@@ -214,15 +215,11 @@ class RelanceJob(models.AbstractModel):
             )
             chunk_due = [[due[line.invoice_id] for line in group if line.invoice_id in due] for group in chunk]
             pdfs = self._prepare_pdfs([lines for lines in chunk_due if lines])
-            logs = self.env["relance.log"]
-            job = self.with_context(relance_defer_letters=True)
-            for lines in chunk_due:
-                sent, group_logs = job._send_lines(lines, pdfs)
-                done += sent
-                logs |= group_logs
-                tried += 1
-                if time.monotonic() - start >= budget:
-                    break
+            sent, logs = (
+                self.env["relance.sender"].with_context(relance_defer_letters=True)._queue(chunk_due, "auto", pdfs)
+            )
+            done += sent
+            tried += len(chunk)
             self._make_letters(logs.filtered(lambda log: core.uses_letter(log.channel) and log.state != "failed"))
             self._commit()
             if time.monotonic() - start >= budget:
@@ -271,54 +268,3 @@ class RelanceJob(models.AbstractModel):
                 return [row[0] for row in self.env.cr.fetchall()]
         except psycopg2.errors.SerializationFailure:
             return []  # changed by a concurrent run since our snapshot: it handled them
-
-    @api.model
-    def _send_lines(self, lines, pdfs=None):
-        """Send one mail for these plan lines (invoices of one customer, locked
-        and planned again by the caller).
-
-        :return: (1 if a mail was handled (sent or failed) else 0, its history lines)
-        """
-        no_logs = self.env["relance.log"]
-        if not lines:
-            return 0, no_logs
-        stages = self.env["relance.stage"].browse([line.stage_id for line in lines])
-        moves = self.env["account.move"].browse([line.invoice_id for line in lines])
-        stage_by_move = dict(zip(moves, stages, strict=True))
-        top_stage = max(stages, key=lambda stage: stage.level)
-        try:
-            with self.env.cr.savepoint():
-                logs = moves._relance_send(
-                    top_stage,
-                    "auto",
-                    stage_by_move=stage_by_move,
-                    attach_pdf=top_stage.attach_invoice,
-                    prepared_pdfs=pdfs,
-                )
-        except psycopg2.IntegrityError:
-            # another run recorded this level in the meantime: never twice
-            _logger.info("Reminder of %s already sent by another run", moves.mapped("name"))
-            return 0, no_logs
-        except UserError as error:
-            # template error, bad address…: recorded as failed, the others go on
-            reason, detail = self.env["relance.log"]._failure_texts(error)
-            logs = (
-                self.env["relance.log"]
-                .sudo()
-                .create(
-                    [
-                        dict(vals, failure_reason=reason, failure_detail=detail)
-                        for vals in moves._relance_log_values(
-                            top_stage,
-                            "auto",
-                            "failed",
-                            ", ".join(email for email in moves.partner_id.mapped("email") if email),
-                            moves._relance_subject(top_stage),
-                            channel=top_stage.channel,
-                            stage_by_move=stage_by_move,
-                        )
-                    ]
-                )
-            )
-            _logger.warning("Automatic reminder of %s failed: %s", moves.mapped("name"), reason)
-        return 1, logs

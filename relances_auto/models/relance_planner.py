@@ -1,7 +1,13 @@
+import re
+
 from odoo import api, fields, models
 from odoo.tools import SQL, email_normalize_all
 
 from .. import planner as core
+
+# One plain address (what almost every customer has): valid for
+# email_normalize_all too, without its full RFC parsing.
+PLAIN_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
 class RelancePlanner(models.AbstractModel):
@@ -106,7 +112,10 @@ class RelancePlanner(models.AbstractModel):
                 SELECT m.id, m.company_id, m.commercial_partner_id, m.invoice_date_due,
                        m.payment_state, COALESCE(m.relance_excluded, FALSE),
                        COALESCE(m.relance_last_level, 0),
-                       cp.relance_policy, cp.relance_program_id, contact.email,
+                       -- company-dependent fields: the value of the invoice's company
+                       COALESCE(cp.relance_policy ->> m.company_id::text, %s),
+                       (cp.relance_program_id ->> m.company_id::text)::int,
+                       contact.email,
                        -- res.partner._relance_has_postal_address()
                        (COALESCE(contact.street, '') != '' AND COALESCE(contact.city, '') != '')
                   FROM account_move m
@@ -119,6 +128,7 @@ class RelancePlanner(models.AbstractModel):
                    %s
                  ORDER BY m.invoice_date_due, m.id
                 """,
+                default_policy,
                 due_filter,
                 move_filter,
             )
@@ -133,18 +143,17 @@ class RelancePlanner(models.AbstractModel):
             payment_state,
             excluded,
             last_level,
-            policies,
-            custom_programs,
+            policy,
+            custom_program_id,
             email,
             has_address,
         ) in self.env.cr.fetchall():
-            key = str(company_id)
-            policy = (policies or {}).get(key) or default_policy
-            custom_program = (custom_programs or {}).get(key)
             has_email = valid_emails.get(email)
             if has_email is None:
                 # several addresses in one field: Odoo's mail queue mails each valid one
-                has_email = valid_emails[email] = bool(email and email_normalize_all(email))
+                has_email = valid_emails[email] = bool(
+                    email and (PLAIN_EMAIL.fullmatch(email.strip()) or email_normalize_all(email))
+                )
             invoices.append(
                 core.Invoice(
                     id=move_id,
@@ -155,7 +164,7 @@ class RelancePlanner(models.AbstractModel):
                     excluded=excluded,
                     last_level=last_level,
                     policy=policy,
-                    custom_program_id=int(custom_program) if custom_program else None,
+                    custom_program_id=custom_program_id,
                     has_email=has_email,
                     has_address=has_address,
                 )

@@ -3,7 +3,7 @@ from unittest.mock import patch
 import psycopg2
 from freezegun import freeze_time
 
-from odoo.addons.relances_auto.models.account_move import AccountMove
+from odoo.addons.relances_auto.models.relance_sender import RelanceSender
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -142,7 +142,7 @@ class TestDailyJob(RelancesCommon):
         cron = self.env.ref("relances_auto.ir_cron_relances_auto")
         before = triggers([("cron_id", "=", cron.id)])
         with freeze_time(AT_HOUR), self.mock_mail_gateway():
-            queued = self._run(relance_batch_seconds=0)
+            queued = self._run(relance_batch_seconds=0, relance_chunk_size=1)
             self.assertEqual(queued, 1, "one mail, then the time is up")
             self.assertGreater(triggers([("cron_id", "=", cron.id)]), before, "called again for the rest")
             self.assertFalse(self.company.relance_run_date, "the day's run is not over")
@@ -151,24 +151,24 @@ class TestDailyJob(RelancesCommon):
         self.assertEqual(self.company.relance_run_date.isoformat(), "2026-03-31")
 
     def test_crash_halfway_and_rerun(self):
-        original = AccountMove._relance_send
+        original = RelanceSender._create
         calls = []
 
-        def crash_on_second(moves, *args, **kwargs):
-            calls.append(moves)
+        def crash_on_second(sender, *args, **kwargs):
+            calls.append(args)
             if len(calls) == 2:
                 raise RuntimeError("worker killed")
-            return original(moves, *args, **kwargs)
+            return original(sender, *args, **kwargs)
 
         with freeze_time(AT_HOUR), self.mock_mail_gateway():
             self._run(relance_batch_size=1)  # a first batch, committed in production
             self.assertEqual(len(self._auto_logs()), 1)
             with (
-                patch.object(AccountMove, "_relance_send", crash_on_second),
+                patch.object(RelanceSender, "_create", crash_on_second),
                 mute_logger("odoo.addons.relances_auto.models.relance_job"),
             ):
                 # the batch with the crash is rolled back, as its transaction would be
-                self._run(relance_batch_size=10)
+                self._run(relance_batch_size=10, relance_chunk_size=1)
             self.assertEqual(len(self._auto_logs()), 1, "nothing of the crashed batch remains")
             self.assertIn("RuntimeError", self.company.relance_run_error)
             self.assertFalse(self.company.relance_run_date, "tried again at the next run")
