@@ -22,6 +22,7 @@
         "views/relance_log_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "views/relance_late_payments_views.xml",
         "views/res_partner_views.xml",
         "views/relances_auto_menus.xml",
     ],
@@ -31,6 +32,7 @@
     "assets": {
         "web.assets_backend": [
             "relances_auto/static/src/scss/relances_auto.scss",
+            "relances_auto/static/src/dashboard/*",
         ],
         "web.assets_tests": [
             "relances_auto/static/tests/tours/*.js",

@@ -7,8 +7,11 @@ from . import relance_job
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_reminders
 from . import account_move
 from . import relance_sender
+from . import account_move_late_payments
+from . import relance_dashboard
 from . import mail_mail
 from . import ir_module
 from . import ir_actions_report

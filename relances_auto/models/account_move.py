@@ -396,14 +396,22 @@ class AccountMove(models.Model):
     def action_relance_open_send(self):
         """“Tester ou relancer manuellement”: the reminder wizard."""
         self.ensure_one()
-        if not self.relance_show:
+        return self._relance_open_send_wizard()
+
+    def _relance_open_send_wizard(self):
+        """The reminder wizard for one mail covering these invoices (one
+        customer; the first one leads: its stage and its text)."""
+        main = self[:1]
+        if not all(move.relance_show for move in self):
             raise UserError(self.env._("Only posted customer invoices can be reminded."))
-        if not self._relance_stage_program():
+        if len(self.commercial_partner_id) > 1:
+            raise UserError(self.env._("One reminder mail goes to one customer: choose invoices of a single customer."))
+        if not main._relance_stage_program():
             raise UserError(
                 self.env._(
                     "No reminder program applies to %(invoice)s: choose a global program in "
                     "Settings or a custom one on the customer.",
-                    invoice=self.display_name,
+                    invoice=main.display_name,
                 )
             )
         return {

@@ -92,6 +92,22 @@ class RelanceLog(models.Model):
         currency_field="currency_id",
         help="What was left to pay on the invoice when the reminder went out.",
     )
+    # What the reminder achieved: kept current as payments are reconciled or removed.
+    paid_date = fields.Date(
+        string="Invoice Paid On",
+        compute="_compute_paid_date",
+        store=True,
+        index="btree_not_null",
+        help="The day the invoice was fully paid (its last payment), empty while something is left to pay.",
+    )
+    days_to_pay = fields.Integer(
+        string="Days to Pay",
+        compute="_compute_paid_date",
+        store=True,
+        aggregator="avg",
+        help="Days from this reminder to the full payment of the invoice (0: paid the same day). "
+        "Meaningful for paid invoices only.",
+    )
 
     _sql_constraints = [
         ("level_range", "CHECK(level >= 1 AND level <= 3)", "A reminder level is 1, 2 or 3."),
@@ -119,6 +135,28 @@ class RelanceLog(models.Model):
                 level=log.level,
                 kind=kinds.get(log.kind, ""),
             )
+
+    @api.depends("move_id.payment_state", "move_id.matched_payment_ids.state", "date")
+    def _compute_paid_date(self):
+        paid_on = self._invoice_paid_dates(self.move_id)
+        for log in self:
+            paid = paid_on.get(log.move_id.id)
+            log.paid_date = paid or False
+            log.days_to_pay = max((paid - log.date).days, 0) if paid and log.date else 0
+
+    @api.model
+    def _invoice_paid_dates(self, moves):
+        """{invoice id: the day it was fully paid} for the paid ones: the date
+        of its last reconciliation (a payment, a credit note…)."""
+        result = {}
+        for move in moves.filtered(lambda move: move.payment_state in ("paid", "in_payment")):
+            terms = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+            dates = (terms.matched_credit_ids | terms.matched_debit_ids).mapped("max_date")
+            # Odoo 18 may pay an invoice without a journal entry (no outstanding account): the payment itself
+            dates += move.matched_payment_ids.filtered(lambda pay: pay.state in ("in_process", "paid")).mapped("date")
+            if dates:
+                result[move.id] = max(dates)
+        return result
 
     def _counts(self):
         """Whether this line counts as the level sent (tests, failures and

@@ -28,7 +28,8 @@ class RelancePlanner(models.AbstractModel):
             still ahead (what the screens show as the next reminder)
         :return: list of :class:`planner.PlanLine`
         """
-        companies = (companies or self.env.companies).sudo()
+        # the caller's context (relance_today: a simulation of another day)
+        companies = (companies or self.env.companies).with_env(self.env).sudo()
         if not companies:
             return []
         if today is None:

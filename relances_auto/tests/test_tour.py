@@ -132,3 +132,44 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         self.start_tour("/odoo/settings#account", "relances_auto_simulation_tour", login=self.env.user.login)
         digest = self.env["mail.mail"].search([("email_to", "=", self.env.user.email_formatted)])
         self.assertTrue(digest.filtered(lambda m: "Simulation of the automatic reminders" in m.body_html))
+
+    def _relances_app_data(self):
+        """An automatic program, a late invoice whose level 2 is due, and a
+        level-1 reminder paid 5 days after it (the effectiveness table)."""
+        company = self.company_data["company"]
+        company.relance_program_id.mode = "auto"
+        customer = self.env["res.partner"].create(
+            {"name": "Client App", "email": "client.app@example.com", "is_company": True}
+        )
+        today = company._relance_today()
+        late = self.init_invoice(
+            "out_invoice", partner=customer, amounts=[800.0], invoice_date=today - datetime.timedelta(days=50)
+        )
+        late.invoice_date_due = today - datetime.timedelta(days=16)
+        late.action_post()
+        late.invoice_date_due = today - datetime.timedelta(days=16)
+        paid = self.init_invoice(
+            "out_invoice", partner=customer, amounts=[300.0], invoice_date=today - datetime.timedelta(days=80)
+        )
+        paid.action_post()
+        stage = company.relance_program_id.stage_ids.filtered(lambda s: s.level == 1)
+        values = paid._relance_log_values(stage, "auto", "sent", "x", "x")[0]
+        self.env["relance.log"].sudo().create(dict(values, date=today - datetime.timedelta(days=40)))
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=paid.ids).create(
+            {"payment_date": today - datetime.timedelta(days=35)}
+        )._create_payments()
+        return late
+
+    def test_relances_app_from_the_home_screen(self):
+        """A new accountant opens the Relances app from the home screen, reads
+        the dashboard, follows a figure, and reminds a late invoice from Late
+        payments in two clicks."""
+        self._relances_app_data()
+        self.start_tour("/odoo", "relances_auto_app_tour", login=self.env.user.login)
+
+    def test_relances_app_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
+        self._relances_app_data()
+        self.env.user.lang = "fr_FR"
+        self.start_tour("/odoo", "relances_auto_app_tour_fr", login=self.env.user.login)

@@ -18,6 +18,9 @@ class RelanceSend(models.TransientModel):
 
     move_ids = fields.Many2many("account.move", string="Invoices", required=True)
     move_id = fields.Many2one("account.move", string="Invoice", compute="_compute_move_id")
+    several = fields.Boolean(
+        compute="_compute_move_id", help="One mail for several invoices of the customer (not a mass action)."
+    )
     mass_mode = fields.Boolean()
     company_id = fields.Many2one("res.company", compute="_compute_move_id")
     program_id = fields.Many2one("relance.program", compute="_compute_move_id")
@@ -67,11 +70,18 @@ class RelanceSend(models.TransientModel):
     mass_summary = fields.Html(string="Preview", compute="_compute_mass_summary", sanitize=False)
     due_info = fields.Char(compute="_compute_due_info")
 
+    def _mail_moves(self):
+        """The invoices of the one mail this wizard sends, the most late first
+        (it leads: its stage and its text)."""
+        self.ensure_one()
+        return self.move_ids._origin.sorted(lambda move: (move.invoice_date_due or fields.Date.today(), move.id))
+
     @api.depends("move_ids")
     def _compute_move_id(self):
         for wizard in self:
-            move = wizard.move_ids._origin[:1]
+            move = wizard._mail_moves()[:1]
             wizard.move_id = move
+            wizard.several = not wizard.mass_mode and len(wizard.move_ids) > 1
             wizard.company_id = move.company_id
             wizard.program_id = move._relance_stage_program() if move else False
             wizard.log_ids = move.relance_log_ids
@@ -106,8 +116,8 @@ class RelanceSend(models.TransientModel):
                 continue
             try:
                 move = wizard.move_id._origin
-                wizard.subject, wizard.body = move._relance_render(wizard.stage_id._origin)
-                if move.relance_days_late <= 0:
+                wizard.subject, wizard.body = wizard._mail_moves()._relance_render(wizard.stage_id._origin)
+                if move.relance_days_late <= 0 and not wizard.several:
                     # not overdue: a subject saying so would be false
                     wizard.subject = move._relance_not_due_subject()
             except UserError as error:
@@ -169,7 +179,7 @@ class RelanceSend(models.TransientModel):
             raise UserError(self.env._("Choose the reminder stage to send."))
         if is_html_empty(self.body) or not self.subject:
             # raises the template's error, naming what to fix
-            self.subject, self.body = self.move_id._relance_render(self.stage_id)
+            self.subject, self.body = self._mail_moves()._relance_render(self.stage_id)
 
     def _done(self, message):
         return {
@@ -185,7 +195,7 @@ class RelanceSend(models.TransientModel):
     def action_send_test(self):
         """Send me a test: to my own address, never counted as a stage."""
         self._check_ready()
-        self.move_id._relance_send_test(
+        self._mail_moves()._relance_send_test(
             self.stage_id, subject=self.subject, body=self.body, attach_pdf=self.attach_pdf, channel=self.channel
         )
         return self._done(
@@ -201,11 +211,12 @@ class RelanceSend(models.TransientModel):
         self._check_ready()
         if core.uses_email(self.channel) and not self.partner_ids:
             raise UserError(self.env._("Add at least one recipient."))
-        if not self.move_id._relance_can_remind():
-            raise UserError(
-                self.env._("%s has nothing left to pay: there is nothing to remind.", self.move_id.display_name)
-            )
-        logs = self.move_id._relance_send(
+        for move in self._mail_moves():
+            if not move._relance_can_remind():
+                raise UserError(
+                    self.env._("%s has nothing left to pay: there is nothing to remind.", move.display_name)
+                )
+        logs = self._mail_moves()._relance_send(
             self.stage_id,
             "manual",
             partners=self.partner_ids,
@@ -228,7 +239,7 @@ class RelanceSend(models.TransientModel):
     def action_record(self):
         """Record without sending (a phone call…): counts as that level."""
         self._check_ready()
-        self.move_id._relance_record(self.stage_id, note=self.note)
+        self._mail_moves()._relance_record(self.stage_id, note=self.note)
         return self._done(self.env._("Reminder level %s recorded.", self.stage_id.level))
 
     # ------------------------------------------------------------------

@@ -274,3 +274,97 @@ registry.category("web_tour.tours").add("relances_auto_simulation_tour", {
         },
     ],
 });
+
+// The Relances app from the home screen: its dashboard, a figure followed to
+// its invoices, the effectiveness table, then a late invoice reminded from
+// Late payments in two clicks (the menu, the row's Remind button).
+// ``labels`` are the words a person reads, in the user's language.
+function relancesAppSteps(labels) {
+    return [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open the Relances app",
+            trigger: `.o_app:contains(${labels.app})`,
+            run: "click",
+        },
+        {
+            content: "The app opens on its dashboard: today's plan",
+            trigger: `.o_relance_dashboard .o_relance_plan h4:contains(${labels.plan})`,
+        },
+        {
+            content: "The effectiveness of each stage: level 1 got one invoice paid within 7 days",
+            trigger: `.o_relance_effectiveness tbody tr:contains(${labels.program}):contains(100 %)`,
+        },
+        {
+            content: "Follow the figure of what the next run sends",
+            trigger: `.o_relance_plan_send tr:contains(${labels.level2}) a`,
+            run: "click",
+        },
+        {
+            content: "The list shows the invoice it counts, with its next reminder",
+            trigger: `.o_list_view .o_data_row:contains(Client App):contains(${labels.next})`,
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb li.breadcrumb-item a",
+            run: "click",
+        },
+        {
+            content: "Open Late payments (click 1)",
+            trigger: `.o_main_navbar .o_menu_sections a:contains(${labels.late})`,
+            run: "click",
+        },
+        {
+            content: "Late payments are grouped by customer, the groups open",
+            trigger: ".o_list_view .o_group_header:contains(Client App)",
+        },
+        {
+            content: "Remind the late invoice (click 2)",
+            trigger: `.o_data_row:contains(Client App) button[name=action_relance_open_send]:contains(${labels.remind})`,
+            run: "click",
+        },
+        {
+            content: "The reminder wizard proposes the due stage",
+            trigger: ".modal .o_field_widget[name=stage_id] .o_radio_item:has(input:checked)",
+        },
+        {
+            content: "Close it",
+            trigger: ".modal .btn-close",
+            run: "click",
+        },
+        {
+            content: "Back on Late payments",
+            trigger: ".o_list_view:not(:has(.modal))",
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("relances_auto_app_tour", {
+    steps: () =>
+        relancesAppSteps({
+            app: "Relances",
+            plan: "Today's plan",
+            program: "Standard reminders",
+            level2: "Level 2 by email",
+            next: "Level 2 at the next automatic run",
+            late: "Late payments",
+            remind: "Remind",
+        }),
+});
+
+registry.category("web_tour.tours").add("relances_auto_app_tour_fr", {
+    steps: () =>
+        relancesAppSteps({
+            app: "Relances",
+            plan: "Plan du jour",
+            program: "Relances standard",
+            level2: "Niveau 2 par e-mail",
+            next: "Niveau 2 à la prochaine exécution automatique",
+            late: "Retards de paiement",
+            remind: "Relancer",
+        }),
+});

@@ -1,0 +1,279 @@
+import datetime
+from collections import defaultdict
+
+from odoo import api, models
+from odoo.tools import SQL, format_amount, format_date
+
+from .. import planner as core
+
+# Ages of the amount overdue, in days late: (first day, last day or None).
+AGE_BUCKETS = ((1, 15), (16, 30), (31, 60), (61, None))
+# Days after a reminder within which its invoice was paid, in the effectiveness table.
+PAID_WITHIN = (7, 15, 30)
+COUNTED_KINDS = ("auto", "manual")
+UNCOUNTED_STATES = ("failed", "cancelled")
+
+
+class RelanceDashboard(models.AbstractModel):
+    """The figures of the Relances app's home (the client action
+    ``relances_auto.dashboard``): today's plan, the amount overdue by age and
+    by last level, the reminders of the last 30 days and how well each stage
+    gets invoices paid. Each figure comes with the window action that lists
+    what it counts."""
+
+    _name = "relance.dashboard"
+    _description = "Reminders Dashboard"
+
+    @api.model
+    def get_data(self):
+        companies = self.env.companies
+        company = self.env.company
+        today = company._relance_today()
+        return {
+            "company_count": len(companies),
+            "currency": company.currency_id.name,
+            "next_run": format_date(self.env, company._relance_next_run_date()),
+            "plan": self._plan_figures(companies),
+            "ages": self._age_figures(companies, today),
+            "levels": self._level_figures(companies),
+            "sent": self._sent_figures(companies, today),
+            "effectiveness": self._effectiveness(companies, today),
+        }
+
+    # ------------------------------------------------------------------
+    # Figures
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _plan_figures(self, companies):
+        """What the next automatic run sends, per level and channel, and what
+        it will not send, per reason: the planner's own answer."""
+        planner = self.env["relance.planner"]
+        lines = [line for line in planner._get_plan(companies=companies) if line.reason != core.REASON_ALREADY_SENT]
+        amounts = self._amounts([line.invoice_id for line in lines])
+        channels = planner._channel_phrases()
+        reasons = planner._reason_labels()
+        send, blocked = defaultdict(list), defaultdict(list)
+        for line in lines:
+            if line.send:
+                send[(line.level, line.channel)].append(line.invoice_id)
+            else:
+                blocked[line.reason].append(line.invoice_id)
+        return {
+            "send": [
+                self._figure(
+                    self.env._("Level %(level)s %(channel)s", level=level, channel=channels[channel]),
+                    ids,
+                    amounts,
+                )
+                for (level, channel), ids in sorted(send.items())
+            ],
+            "blocked": [
+                self._figure(reasons.get(reason, reason), ids, amounts)
+                for reason, ids in sorted(blocked.items(), key=lambda item: -len(item[1]))
+            ],
+            "send_count": sum(len(ids) for ids in send.values()),
+            "blocked_count": sum(len(ids) for ids in blocked.values()),
+        }
+
+    @api.model
+    def _overdue_domain(self, companies):
+        return [
+            ("company_id", "in", companies.ids),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", tuple(core.REMINDABLE_PAYMENT_STATES)),
+        ]
+
+    @api.model
+    def _age_figures(self, companies, today):
+        """The amount left to pay by age: not due yet, then days late."""
+        buckets = [(self.env._("Not due"), [("invoice_date_due", ">=", today)])]
+        for first, last in AGE_BUCKETS:
+            domain = [("invoice_date_due", "<=", today - datetime.timedelta(days=first))]
+            if last is None:
+                label = self.env._("Over %s days", first - 1)
+            else:
+                label = self.env._("%(first)s–%(last)s days", first=first, last=last)
+                domain.append(("invoice_date_due", ">=", today - datetime.timedelta(days=last)))
+            buckets.append((label, domain))
+        base = self._overdue_domain(companies)
+        return [self._group_figure(label, base + domain) for label, domain in buckets]
+
+    @api.model
+    def _level_figures(self, companies):
+        """The amount overdue by the last level sent."""
+        base = [*self._overdue_domain(companies), ("relance_overdue", "=", True)]
+        return [
+            self._group_figure(
+                self.env._("Level %s", level) if level else self.env._("Never reminded"),
+                [*base, ("relance_last_level", "=", level)],
+            )
+            for level in (0, 1, 2, 3)
+        ]
+
+    @api.model
+    def _sent_figures(self, companies, today):
+        """Reminders of the last 30 days, by kind and state."""
+        Log = self.env["relance.log"]
+        base = [("company_id", "in", companies.ids), ("date", ">", today - datetime.timedelta(days=30))]
+        kinds = dict(Log._fields["kind"]._description_selection(self.env))
+        states = dict(Log._fields["state"]._description_selection(self.env))
+        rows = []
+        for kind, state, count in Log._read_group(base, ["kind", "state"], ["__count"], order="kind, state"):
+            domain = [*base, ("kind", "=", kind), ("state", "=", state)]
+            rows.append(
+                {
+                    "label": f"{kinds.get(kind, kind)} – {states.get(state, state)}",
+                    "kind": kinds.get(kind, kind),
+                    "state": states.get(state, state),
+                    "count": count,
+                    "action": self._history_action(self.env._("Reminders of the last 30 days"), domain),
+                }
+            )
+        return rows
+
+    @api.model
+    def _effectiveness(self, companies, today):
+        """Per program and level: of the invoices reminded at that level (the
+        first such reminder of each invoice), the share fully paid within 7,
+        15 and 30 days, and the median days to payment. A share counts only
+        the invoices reminded at least that many days ago."""
+        self.env["relance.log"].flush_model()
+        windows = SQL(", ").join(
+            SQL(
+                "COUNT(*) FILTER (WHERE date <= %(since)s), "
+                "COUNT(*) FILTER (WHERE date <= %(since)s AND paid_date IS NOT NULL AND days_to_pay <= %(days)s)",
+                since=today - datetime.timedelta(days=days),
+                days=days,
+            )
+            for days in PAID_WITHIN
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH firsts AS (
+                    SELECT DISTINCT ON (move_id, level) program_id, level, date, paid_date, days_to_pay
+                      FROM relance_log
+                     WHERE company_id IN %(companies)s AND program_id IS NOT NULL
+                       AND kind IN %(kinds)s AND state NOT IN %(states)s
+                     ORDER BY move_id, level, date, id
+                )
+                SELECT program_id, level, COUNT(*), COUNT(paid_date), %(windows)s,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_pay) FILTER (WHERE paid_date IS NOT NULL)
+                  FROM firsts
+                 GROUP BY program_id, level
+                 ORDER BY program_id, level
+                """,
+                companies=tuple(companies.ids),
+                kinds=COUNTED_KINDS,
+                states=UNCOUNTED_STATES,
+                windows=windows,
+            )
+        )
+        rows = []
+        programs = self.env["relance.program"].with_context(active_test=False)
+        for program_id, level, reminded, paid, *rest in self.env.cr.fetchall():
+            median = rest.pop()
+            shares = []
+            for index, _days in enumerate(PAID_WITHIN):
+                base, within = rest[2 * index], rest[2 * index + 1]
+                shares.append(f"{round(100 * within / base)} %" if base else "–")
+            domain = [
+                ("company_id", "in", companies.ids),
+                ("program_id", "=", program_id),
+                ("level", "=", level),
+                ("kind", "in", COUNTED_KINDS),
+                ("state", "not in", UNCOUNTED_STATES),
+            ]
+            program = programs.browse(program_id)
+            rows.append(
+                {
+                    "program": program.display_name,
+                    "level": level,
+                    "reminded": reminded,
+                    "paid": paid,
+                    "shares": shares,
+                    "median": self.env._("%s days", round(median)) if median is not None else "–",
+                    "action": self._history_action(
+                        self.env._("%(program)s – level %(level)s", program=program.display_name, level=level),
+                        domain,
+                        pivot=True,
+                    ),
+                }
+            )
+        return rows
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _amounts(self, move_ids):
+        """{invoice id: amount left to pay, in the company's currency}."""
+        moves = self.env["account.move"].browse(move_ids)
+        return dict(zip(moves.ids, moves.mapped("amount_residual_signed"), strict=True))
+
+    @api.model
+    def _format(self, amount):
+        return format_amount(self.env, amount, self.env.company.currency_id)
+
+    @api.model
+    def _invoices_label(self, count):
+        if count == 1:
+            return self.env._("1 invoice")
+        return self.env._("%s invoices", count)
+
+    @api.model
+    def _figure(self, label, ids, amounts):
+        amount = sum(amounts.get(move_id, 0.0) for move_id in ids)
+        return {
+            "label": label,
+            "count": len(ids),
+            "count_label": self._invoices_label(len(ids)),
+            "amount": self._format(amount),
+            "action": self._invoices_action(label, [("id", "in", ids)]),
+        }
+
+    @api.model
+    def _group_figure(self, label, domain):
+        [(count, amount)] = self.env["account.move"]._read_group(domain, [], ["__count", "amount_residual_signed:sum"])
+        return {
+            "label": label,
+            "count": count,
+            "count_label": self._invoices_label(count),
+            "value": amount or 0.0,
+            "amount": self._format(amount or 0.0),
+            "action": self._invoices_action(label, domain),
+        }
+
+    @api.model
+    def _invoices_action(self, name, domain):
+        """The invoices of a figure, in the Late payments list."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "account.move",
+            "domain": domain,
+            "views": [
+                [self.env.ref("relances_auto.view_relance_late_payments_list").id, "list"],
+                [self.env.ref("account.view_move_form").id, "form"],
+            ],
+            "search_view_id": [self.env.ref("relances_auto.view_relance_late_payments_search").id, "search"],
+            "context": {"create": False, "default_move_type": "out_invoice"},
+        }
+
+    @api.model
+    def _history_action(self, name, domain, pivot=False):
+        """The history lines of a figure (with its pivot for effectiveness)."""
+        views = [[False, "list"], [False, "form"]]
+        if pivot:
+            views = [[False, "pivot"], *views]
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "relance.log",
+            "domain": domain,
+            "views": views,
+            "context": {"create": False},
+        }

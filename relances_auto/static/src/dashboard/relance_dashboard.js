@@ -1,0 +1,44 @@
+/** @odoo-module **/
+
+import { Component, onWillStart, useState } from "@odoo/owl";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+
+/**
+ * The Relances app's home: today's plan, the amount overdue by age and by
+ * last level, the reminders of the last 30 days and how well each stage gets
+ * invoices paid. Every figure comes from relance.dashboard.get_data() (the
+ * planner decides, this screen only shows), and opens the list it counts.
+ */
+export class RelanceDashboard extends Component {
+    static template = "relances_auto.Dashboard";
+    static props = ["*"];
+
+    setup() {
+        this.orm = useService("orm");
+        this.action = useService("action");
+        this.state = useState({ data: null });
+        onWillStart(() => this.load());
+    }
+
+    async load() {
+        this.state.data = await this.orm.call("relance.dashboard", "get_data", []);
+    }
+
+    open(action) {
+        if (action) {
+            this.action.doAction(action);
+        }
+    }
+
+    /** Width of a bar, in % of the largest figure of its chart. */
+    barWidth(figure, figures) {
+        const max = Math.max(...figures.map((f) => Math.abs(f.value)), 0);
+        if (!max || !figure.value) {
+            return 0;
+        }
+        return Math.max(1, Math.round((100 * Math.abs(figure.value)) / max));
+    }
+}
+
+registry.category("actions").add("relances_auto.dashboard", RelanceDashboard);
