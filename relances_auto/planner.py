@@ -23,6 +23,7 @@ REASON_ARCHIVED = "program_archived"
 REASON_NO_EMAIL = "no_email"
 REASON_NO_ADDRESS = "no_address"
 REASON_TEMPLATE_ERROR = "template_error"  # only known when rendering, see sending
+REASON_PAUSED = "paused"  # dispute, promise to pay…: until ``Invoice.paused_until``
 # Reasons that switch a customer's or an invoice's automatic reminders off
 # altogether (the others only stop one stage from going out).
 AUTOMATIC_OFF_REASONS = frozenset({REASON_POLICY_NONE, REASON_ARCHIVED, REASON_EXCLUDED, REASON_MANUAL})
@@ -35,6 +36,7 @@ REASONS = (
     REASON_NO_EMAIL,
     REASON_NO_ADDRESS,
     REASON_TEMPLATE_ERROR,
+    REASON_PAUSED,
 )
 
 # How a stage reminds: by mail, by a printed letter, or both.
@@ -72,15 +74,19 @@ class Program:
 
     def due_stage(self, days_late: int, above_level: int) -> Stage | None:
         """The highest stage reached after ``days_late`` days whose level is
-        above ``above_level``; missed lower stages are skipped."""
+        above ``above_level``; missed lower stages are skipped. A courtesy
+        stage (before the due date) is never due once the invoice is overdue."""
         best = None
         for stage in self.stages:
             reached = stage.delay_days <= days_late and stage.level > above_level
+            if stage.delay_days < 0 and days_late > 0:
+                reached = False
             if reached and (best is None or stage.level > best.level):
                 best = stage
         return best
 
     def reached_stage(self, days_late: int) -> Stage | None:
+        """The highest stage reached after ``days_late`` days, sent or not."""
         return self.due_stage(days_late, 0)
 
     def upcoming_stage(self, days_late: int, above_level: int) -> Stage | None:
@@ -107,6 +113,7 @@ class Invoice:
     custom_program_id: int | None = None
     has_email: bool = True
     has_address: bool = True  # a postal address to send a letter to
+    paused_until: datetime.date | None = None  # no automatic reminder before this day
 
 
 @dataclass(slots=True)
@@ -187,11 +194,18 @@ def automatic_off_reason(invoice: Invoice, program: Program) -> str | None:
     return None
 
 
-def blocked_reason(invoice: Invoice, program: Program, stage: Stage) -> str | None:
+def is_paused(invoice: Invoice, today: datetime.date) -> bool:
+    """Paused (dispute, promise to pay…) until a day still to come."""
+    return invoice.paused_until is not None and today < invoice.paused_until
+
+
+def blocked_reason(invoice: Invoice, program: Program, stage: Stage, today: datetime.date | None = None) -> str | None:
     """Why the daily job will not send ``stage`` to this invoice (None: it will)."""
     reason = automatic_off_reason(invoice, program)
     if reason:
         return reason
+    if today is not None and is_paused(invoice, today):
+        return REASON_PAUSED
     if uses_email(stage.channel) and not invoice.has_email:
         return REASON_NO_EMAIL
     if uses_letter(stage.channel) and not invoice.has_address:
@@ -213,11 +227,11 @@ def plan_invoice(
     stage = program.due_stage(days_late, invoice.last_level)
     is_upcoming = False
     if stage is not None:
-        reason = blocked_reason(invoice, program, stage)
+        reason = blocked_reason(invoice, program, stage, today)
     else:
         stage = program.upcoming_stage(days_late, invoice.last_level) if upcoming else None
         if stage is not None:
-            is_upcoming, reason = True, blocked_reason(invoice, program, stage)
+            is_upcoming, reason = True, blocked_reason(invoice, program, stage, today)
         else:
             stage = program.reached_stage(days_late)
             if stage is None:

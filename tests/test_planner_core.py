@@ -240,3 +240,65 @@ def test_dates_never_overflow():
     line = core.plan_invoice(invoice(5), huge, TODAY, upcoming=True)
     assert line.due_on == datetime.date.max
     assert core.add_days(datetime.date(2026, 1, 1), -3_000_000) == datetime.date.min
+
+
+# --- courtesy reminders and pauses (#13) -----------------------------------------
+
+courtesy_stages = st.lists(st.integers(min_value=-30, max_value=60), min_size=1, max_size=3, unique=True).map(
+    lambda delays: tuple(core.Stage(10 + i, i + 1, d) for i, d in enumerate(sorted(delays)))
+)
+any_day = st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 6, 1))
+
+
+def test_seed_000_schedule_courtesy_then_reminders():
+    """J-3 (a courtesy notice), J+3, J+15: each on its day, none after its time."""
+    program = core.Program(1, "auto", (core.Stage(1, 1, -3), core.Stage(2, 2, 3), core.Stage(3, 3, 15)))
+    programs = {1: program}
+
+    def plan_at(days_late, last_level=0):
+        lines = core.plan([invoice(days_late, last_level=last_level)], programs, GLOBAL, TODAY)
+        return lines[0] if lines else None
+
+    assert plan_at(-4) is None  # not yet
+    line = plan_at(-3)
+    assert (line.level, line.send, line.days_late) == (1, True, -3)
+    assert plan_at(0).level == 1  # on the due date, still a courtesy notice
+    assert plan_at(1) is None, "a courtesy stage is never sent once the invoice is overdue"
+    assert plan_at(3).level == 2
+    assert plan_at(2, last_level=1) is None
+    assert plan_at(20, last_level=2).level == 3
+
+
+@given(inv=invoices_strategy, stages=courtesy_stages, today=any_day)
+def test_a_courtesy_stage_is_never_sent_once_overdue(inv, stages, today):
+    line = core.plan_invoice(inv, core.Program(1, "auto", stages), today)
+    if line and line.send:
+        stage = next(s for s in stages if s.level == line.level)
+        if stage.delay_days < 0:
+            assert line.days_late <= 0
+
+
+@given(inv=invoices_strategy, stages=courtesy_stages, today=any_day, pause=st.integers(-10, 60))
+def test_a_paused_invoice_is_never_sent_before_its_end_date(inv, stages, today, pause):
+    paused = core.Invoice(
+        **{**{f: getattr(inv, f) for f in inv.__slots__}, "paused_until": today + datetime.timedelta(days=pause)}
+    )
+    line = core.plan_invoice(paused, core.Program(1, "auto", stages), today)
+    if pause > 0:
+        assert not (line and line.send)
+        if line and line.reason not in (core.REASON_ALREADY_SENT, None) and not line.upcoming:
+            assert line.reason in core.AUTOMATIC_OFF_REASONS | {core.REASON_PAUSED}
+    else:
+        # the pause is over: exactly what the plan would be without it
+        free = core.plan_invoice(inv, core.Program(1, "auto", stages), today)
+        assert line == free
+
+
+def test_pause_resumes_at_the_stage_then_due():
+    program = core.Program(1, "auto", STAGES)
+    paused = invoice(10, paused_until=TODAY + datetime.timedelta(days=20))
+    line = core.plan([paused], {1: program}, GLOBAL, TODAY)[0]
+    assert (line.level, line.send, line.reason) == (1, False, core.REASON_PAUSED)
+    later = TODAY + datetime.timedelta(days=20)
+    line = core.plan([paused], {1: program}, GLOBAL, later)[0]
+    assert (line.level, line.send) == (3, True), "levels 1 and 2 were missed: skipped, never sent in a burst"

@@ -11,6 +11,8 @@ from . import res_partner_reminders
 from . import account_move
 from . import relance_sender
 from . import account_move_late_payments
+from . import account_move_pause
+from . import relance_log_followup
 from . import relance_dashboard
 from . import mail_mail
 from . import ir_module

@@ -262,7 +262,7 @@ class AccountMove(models.Model):
         if line.reason == core.REASON_ALREADY_SENT:
             return env._("None: every stage was sent")
         planner = env["relance.planner"]
-        reason = planner._reason_labels().get(line.reason)
+        reason = planner._reason_text(line, self) if line.reason else None
         values = {
             "level": line.level,
             "date": format_date(env, line.due_on),
@@ -495,7 +495,12 @@ class AccountMove(models.Model):
                 ),
                 detail="".join(traceback.format_exception(error)),
             ) from error
-        return self._relance_subject(stage, lang), body
+        return self._relance_subject(stage, lang), self.with_context(lang=lang)._relance_add_fee_text(stage, body)
+
+    def _relance_add_fee_text(self, stage, body):
+        """The body with the stage's fee sentence, if it charges one (mail and letter)."""
+        text = self._relance_fee_text(stage)
+        return Markup("%s<p>%s</p>") % (Markup(body), text) if text else body
 
     def _relance_content(self, stage, subject=None, body=None):
         """Subject and body as given (edited in the wizard), else rendered."""

@@ -16,11 +16,22 @@ class RelanceDigest(models.AbstractModel):
     _description = "Reminder Simulation Digest"
 
     @api.model
-    def _status(self, line, labels, channels):
+    def _status(self, line, labels, channels, move):
         """The one status a digest row states: will be sent, and how, or not sent, and why."""
         if line.send:
             return self.env._("Will be sent %s", channels[line.channel])
-        return self.env._("Not sent: %s", labels.get(line.reason, line.reason))
+        return self.env._("Not sent: %s", self.env["relance.planner"]._reason_text(line, move, labels))
+
+    @api.model
+    def _days_late_text(self, days_late):
+        """The days-late cell: a number, or when the invoice is due (courtesy reminders)."""
+        if days_late > 0:
+            return str(days_late)
+        if days_late == 0:
+            return self.env._("due today")
+        if days_late == -1:
+            return self.env._("due tomorrow")
+        return self.env._("due in %s days", -days_late)
 
     @api.model
     def _summary(self, company, date, to_send, not_sent):
@@ -53,7 +64,7 @@ class RelanceDigest(models.AbstractModel):
         base_url = company.get_base_url()
         shown = [line for line in plan if line.reason != core.REASON_ALREADY_SENT and line.company_id == company.id]
         moves = env["account.move"].sudo().browse([line.invoice_id for line in shown])
-        moves.fetch(["name", "invoice_date_due", "amount_residual", "currency_id"])
+        moves.fetch(["name", "invoice_date_due", "amount_residual", "currency_id", "relance_paused_until"])
         partners = env["res.partner"].sudo().browse({line.partner_id for line in shown})
         by_partner = defaultdict(lambda: defaultdict(list))
         level_totals = defaultdict(lambda: {"count": 0, "send": 0})
@@ -65,10 +76,10 @@ class RelanceDigest(models.AbstractModel):
                     "name": move.name,
                     "url": f"{base_url}/odoo/account.move/{move.id}",
                     "due_date": format_date(env, move.invoice_date_due, lang_code=lang),
-                    "days_late": line.days_late,
+                    "days_late": self._days_late_text(line.days_late),
                     "amount": format_amount(env, move.amount_residual, move.currency_id, lang_code=lang),
                     "send": line.send,
-                    "status": self._status(line, labels, channels),
+                    "status": self._status(line, labels, channels, move),
                 }
             )
             level_totals[line.level]["count"] += 1

@@ -1,7 +1,7 @@
 import re
 
 from odoo import api, fields, models
-from odoo.tools import SQL, email_normalize_all
+from odoo.tools import SQL, email_normalize_all, format_date
 
 from .. import planner as core
 
@@ -54,7 +54,22 @@ class RelancePlanner(models.AbstractModel):
             core.REASON_NO_EMAIL: self.env._("No valid email address"),
             core.REASON_NO_ADDRESS: self.env._("No postal address for the letter"),
             core.REASON_TEMPLATE_ERROR: self.env._("Template error"),
+            core.REASON_PAUSED: self.env._("Invoice paused"),
         }
+
+    @api.model
+    def _reason_text(self, line, move, labels=None):
+        """Why ``line`` is not sent, as a person reads it: a paused invoice
+        says until when and why (“Invoice paused until 12/01/2026: dispute”)."""
+        labels = labels or self._reason_labels()
+        if line.reason == core.REASON_PAUSED and move.relance_paused_until:
+            reasons = dict(move._fields["relance_pause_reason"]._description_selection(self.env))
+            return self.env._(
+                "Invoice paused until %(date)s: %(reason)s",
+                date=format_date(self.env, move.relance_paused_until),
+                reason=reasons.get(move.relance_pause_reason) or reasons["other"],
+            )
+        return labels.get(line.reason, line.reason)
 
     @api.model
     def _channel_phrases(self):
@@ -111,7 +126,7 @@ class RelancePlanner(models.AbstractModel):
             SQL(
                 """
                 SELECT m.id, m.company_id, m.commercial_partner_id, m.invoice_date_due,
-                       m.payment_state, COALESCE(m.relance_excluded, FALSE),
+                       m.payment_state, COALESCE(m.relance_excluded, FALSE), m.relance_paused_until,
                        COALESCE(m.relance_last_level, 0),
                        -- company-dependent fields: the value of the invoice's company
                        COALESCE(cp.relance_policy ->> m.company_id::text, %s),
@@ -143,6 +158,7 @@ class RelancePlanner(models.AbstractModel):
             due_date,
             payment_state,
             excluded,
+            paused_until,
             last_level,
             policy,
             custom_program_id,
@@ -163,6 +179,7 @@ class RelancePlanner(models.AbstractModel):
                     due_date=due_date,
                     payment_state=payment_state,
                     excluded=excluded,
+                    paused_until=paused_until,
                     last_level=last_level,
                     policy=policy,
                     custom_program_id=custom_program_id,

@@ -26,6 +26,12 @@ class RelanceProgram(models.Model):
         "Automatic: the daily job sends the reminder due to each customer.",
     )
     stage_ids = fields.One2many("relance.stage", "program_id", string="Stages", copy=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+        help="Gets the activities (e.g. calls) of the stages that schedule one; empty: the invoice's salesperson.",
+    )
     one_mail_per_customer = fields.Boolean(
         string="One Mail per Customer",
         help="The daily job sends each customer a single mail covering all its invoices "
@@ -55,22 +61,40 @@ class RelanceProgram(models.Model):
         }
 
     @api.model
+    def _default_texts_by_english(self):
+        """{English default text: the same text in the env's language}, for the
+        names and subjects of both default programs."""
+        texts = self._default_program_texts()
+        return {
+            "names": {
+                "Standard reminders": texts["name"],
+                "Courtesy and reminders": self.env._("Courtesy and reminders"),
+            },
+            "subjects": {
+                "Reminder: invoice #REF# is overdue": texts["subjects"][1],
+                "Second reminder: invoice #REF# is still unpaid": texts["subjects"][2],
+                "Formal notice: invoice #REF# remains unpaid": texts["subjects"][3],
+                "Invoice #REF# is due soon": self.env._("Invoice #REF# is due soon"),
+            },
+        }
+
+    @api.model
     def _translate_default_programs(self, langs):
         """Give the default programs their texts in languages installed after
         them, where they still read the default English text untranslated."""
         programs = self.sudo().with_context(lang="en_US", active_test=False)
-        english = programs._default_program_texts()
         # every company's programs: a few rows
         programs = programs.search([])  # pylint: disable=no-search-all
         for lang in set(langs) - {"en_US"}:
-            translated = programs.with_context(lang=lang)._default_program_texts()
+            translated = programs.with_context(lang=lang)._default_texts_by_english()
             for program in programs:
-                if program.name == english["name"] == program.with_context(lang=lang).name:
-                    program.update_field_translations("name", {lang: translated["name"]})
+                name = translated["names"].get(program.name)
+                if name and program.name == program.with_context(lang=lang).name:
+                    program.update_field_translations("name", {lang: name})
                 for stage in program.stage_ids:
-                    default = english["subjects"].get(stage.level)
-                    if default and stage.subject == default == stage.with_context(lang=lang).subject:
-                        stage.update_field_translations("subject", {lang: translated["subjects"][stage.level]})
+                    subject = translated["subjects"].get(stage.subject)
+                    if subject and stage.subject == stage.with_context(lang=lang).subject:
+                        stage.update_field_translations("subject", {lang: subject})
 
     @api.model
     def _create_default_program(self, company):
@@ -107,9 +131,54 @@ class RelanceProgram(models.Model):
 
     @api.model
     def _install_default_programs(self):
-        """Give every company without a global program the default one."""
+        """Give every company without a global program the default one, and
+        the courtesy program (J-3, J+3, J+15) to choose instead."""
         for company in self.env["res.company"].sudo().search([("relance_program_id", "=", False)]):
             company.relance_program_id = self._create_default_program(company)
+        for company in self.env["res.company"].sudo().search([]):
+            self._create_courtesy_program(company)
+
+    @api.model
+    def _create_courtesy_program(self, company):
+        """“Courtesy and reminders”, manual: a friendly notice 3 days before the
+        due date, then reminders at J+3 and J+15 (seed 000's schedule in 3 stages)."""
+        Program = self.sudo().with_context(lang="en_US")
+        texts = Program._default_program_texts()
+        courtesy = self.env.ref("relances_auto.mail_template_relance_courtesy", raise_if_not_found=False)
+        stages = [
+            (1, -3, Program.env._("Invoice #REF# is due soon"), courtesy),
+            (2, 3, texts["subjects"][1], self.env["relance.stage"]._default_template_for_level(1)),
+            (3, 15, texts["subjects"][2], self.env["relance.stage"]._default_template_for_level(2)),
+        ]
+        program = Program.create(
+            {
+                "name": Program.env._("Courtesy and reminders"),
+                "company_id": company.id,
+                "mode": "manual",
+                "stage_ids": [
+                    Command.create(
+                        {
+                            "level": level,
+                            "delay_days": delay,
+                            "subject": subject,
+                            "mail_template_id": template.id,
+                            "stamp_invoice": delay > 0,
+                        }
+                    )
+                    for level, delay, subject, template in stages
+                ],
+            }
+        )
+        for lang, __ in self.env["res.lang"].get_installed():
+            if lang == "en_US":
+                continue
+            env = self.with_context(lang=lang).env
+            program.update_field_translations("name", {lang: env._("Courtesy and reminders")})
+            translated = self.with_context(lang=lang)._default_program_texts()["subjects"]
+            subjects = {1: env._("Invoice #REF# is due soon"), 2: translated[1], 3: translated[2]}
+            for stage in program.stage_ids:
+                stage.update_field_translations("subject", {lang: subjects[stage.level]})
+        return program
 
     @api.depends("stage_ids")
     def _compute_stage_count(self):
@@ -153,13 +222,13 @@ class RelanceProgram(models.Model):
                     raise ValidationError(
                         self.env._(
                             "In the reminder program “%(program)s”, level %(level)s is sent at "
-                            "J+%(delay)s, which is not after level %(prev_level)s (J+%(prev_delay)s): "
+                            "%(delay)s, which is not after level %(prev_level)s (%(prev_delay)s): "
                             "delays must increase with the level.",
                             program=program.display_name,
                             level=stage.level,
-                            delay=stage.delay_days,
+                            delay=stage._delay_label(),
                             prev_level=previous.level,
-                            prev_delay=previous.delay_days,
+                            prev_delay=previous._delay_label(),
                         )
                     )
                 previous = stage

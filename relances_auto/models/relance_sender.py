@@ -135,8 +135,9 @@ class RelanceSender(models.AbstractModel):
                 multi += bucket_mails
                 continue
             for mail in bucket_mails:
-                mail["subject"] = mail["moves"]._relance_subject(mail["stage"], lang)
-                mail["body"] = bodies[mail["moves"].id]
+                moves = mail["moves"].with_context(lang=lang)
+                mail["subject"] = moves._relance_subject(mail["stage"], lang)
+                mail["body"] = moves._relance_add_fee_text(mail["stage"], bodies[mail["moves"].id])
                 rendered.append(mail)
         for mail in multi:
             try:

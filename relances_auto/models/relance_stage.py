@@ -6,6 +6,8 @@ from .relance_program import MAX_STAGES
 
 # J+X is at most ten years: a larger delay is a typo, and dates beyond it make no sense.
 MAX_DELAY_DAYS = 3650
+# J-X: a courtesy reminder at most a month before the due date.
+MIN_DELAY_DAYS = -30
 
 CHANNELS = [
     (core.CHANNEL_EMAIL, "Email"),
@@ -37,7 +39,8 @@ class RelanceStage(models.Model):
         string="Days After Due Date",
         required=True,
         default=0,
-        help="J+X: the reminder is due this many days after the invoice's due date.",
+        help="J+X: the reminder is due this many days after the invoice's due date; negative (down to -30): "
+        "a courtesy reminder that many days before it, never stamped “Reminder”, never sent once overdue.",
     )
     subject = fields.Char(
         required=True,
@@ -58,6 +61,22 @@ class RelanceStage(models.Model):
         default=True,
         help="Attach the invoice PDF to the reminder mail.",
     )
+    fee_amount = fields.Monetary(
+        string="Reminder Fee",
+        currency_field="currency_id",
+        help="A fee charged when this stage is sent to the customer (e.g. the fixed 40 € recovery indemnity "
+        "owed by business customers in France): a customer invoice of that amount is made for the customer, "
+        "once per invoice and level. 0: no fee.",
+    )
+    currency_id = fields.Many2one(related="program_id.company_id.currency_id")
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Schedule an Activity",
+        help="When the stage is reached (by the daily job or by hand), an activity of this type (e.g. a call) "
+        "is scheduled once on the invoice, for the program's responsible, else the invoice's salesperson, "
+        "due on the day the stage is reached.",
+    )
+    activity_note = fields.Char(help="What to do, shown on the activity.")
     stamp_invoice = fields.Boolean(
         string="Stamp “Reminder” on the Copy",
         default=True,
@@ -79,18 +98,24 @@ class RelanceStage(models.Model):
     def _default_template_for_level(self, level):
         return self.env.ref(f"relances_auto.mail_template_relance_level_{level}", raise_if_not_found=False)
 
-    @api.constrains("level", "delay_days", "subject", "mail_template_id")
+    @api.constrains("level", "delay_days", "subject", "mail_template_id", "fee_amount")
     def _check_values(self):
         for stage in self:
             if not 1 <= stage.level <= MAX_STAGES:
                 raise ValidationError(self.env._("The level of a reminder stage is 1, 2 or 3, not %s.", stage.level))
-            if stage.delay_days < 0:
+            if stage.delay_days < MIN_DELAY_DAYS:
                 raise ValidationError(
                     self.env._(
-                        "Level %(level)s: the delay (J+X) cannot be negative (%(delay)s days).",
+                        "Level %(level)s: J%(delay)s is too early: a courtesy reminder is sent at most "
+                        "%(min)s days before the due date.",
                         level=stage.level,
                         delay=stage.delay_days,
+                        min=-MIN_DELAY_DAYS,
                     )
+                )
+            if stage.fee_amount < 0:
+                raise ValidationError(
+                    self.env._("Level %s: a reminder fee cannot be negative (0: no fee).", stage.level)
                 )
             if stage.delay_days > MAX_DELAY_DAYS:
                 raise ValidationError(
@@ -151,8 +176,13 @@ class RelanceStage(models.Model):
     def _compute_display_name(self):
         for stage in self:
             stage.display_name = self.env._(
-                "%(program)s – level %(level)s (J+%(delay)s)",
+                "%(program)s – level %(level)s (%(delay)s)",
                 program=stage.program_id.name or "",
                 level=stage.level,
-                delay=stage.delay_days,
+                delay=stage._delay_label(),
             )
+
+    def _delay_label(self):
+        """J+15, J-3 (before the due date) or J+0."""
+        self.ensure_one()
+        return f"J-{-self.delay_days}" if self.delay_days < 0 else f"J+{self.delay_days}"

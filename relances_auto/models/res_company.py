@@ -141,6 +141,10 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         for company in companies.filtered(lambda c: not c.relance_program_id):
             company.sudo().relance_program_id = self.env["relance.program"]._create_default_program(company)
+            self.env["relance.program"]._create_courtesy_program(company)
+        fee_product = self.env.ref("relances_auto.product_reminder_fees", raise_if_not_found=False)
+        if fee_product:
+            companies.filtered(lambda c: not c.relance_fee_product_id).sudo().relance_fee_product_id = fee_product
         return companies
 
     def _relance_tz(self):

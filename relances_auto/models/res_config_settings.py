@@ -29,6 +29,8 @@ class ResConfigSettings(models.TransientModel):
     relance_digest_user_ids = fields.Many2many(related="company_id.relance_digest_user_ids", readonly=False)
     relance_legal_mention = fields.Boolean(related="company_id.relance_legal_mention", readonly=False)
     relance_late_interest_rate = fields.Float(related="company_id.relance_late_interest_rate", readonly=False)
+    relance_fee_product_id = fields.Many2one(related="company_id.relance_fee_product_id", readonly=False)
+    relance_fee_auto_post = fields.Boolean(related="company_id.relance_fee_auto_post", readonly=False)
 
     def action_relance_send_simulation(self):
         """Send me a simulation: the digest of what the daily job would do

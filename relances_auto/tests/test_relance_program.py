@@ -88,9 +88,14 @@ class TestRelanceProgram(RelancesCommon):
         with self.assertRaisesRegex(ValidationError, "1, 2 or 3"):
             self._create_program(stages=((0, 5),))
 
-    def test_negative_delay(self):
-        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
-            self._create_program(stages=((1, -1),))
+    def test_courtesy_delay_bounds(self):
+        """J-X down to J-30 is a courtesy reminder; earlier is refused, saying the bound."""
+        program = self._create_program(stages=((1, -30), (2, 0), (3, 7)))
+        self.assertEqual(program.stage_ids.mapped("display_name")[0], "Test program – level 1 (J-30)")
+        with self.assertRaisesRegex(ValidationError, "J-31 is too early: a courtesy reminder is sent at most 30 days"):
+            self._create_program(stages=((1, -31),))
+        with self.assertRaisesRegex(ValidationError, "fee cannot be negative"):
+            program.stage_ids[:1].fee_amount = -40
 
     def test_empty_subject(self):
         values = self._program_values(stages=((1, 5),))

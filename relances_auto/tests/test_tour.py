@@ -4,6 +4,8 @@ from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 from odoo.tests import tagged
 
+from .common import read_digest
+
 
 @tagged("post_install", "-at_install")
 class TestRelancesTour(AccountTestInvoicingHttpCommon):
@@ -173,3 +175,25 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         self._relances_app_data()
         self.env.user.lang = "fr_FR"
         self.start_tour("/odoo", "relances_auto_app_tour_fr", login=self.env.user.login)
+
+    def test_pause_an_invoice_and_read_it_in_the_digest(self):
+        """An accountant pauses a disputed invoice from its Relances tab; the
+        daily digest then lists it as not sent, until when and why."""
+        company = self.company_data["company"]
+        company.relance_program_id.mode = "auto"
+        late = self._relances_app_data()
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{late.id}",
+            "relances_auto_pause_tour",
+            login=self.env.user.login,
+        )
+        self.assertEqual(late.relance_paused_until, datetime.date(2030, 12, 31))
+        self.assertEqual(
+            (late.relance_pause_reason, late.relance_pause_note), ("dispute", "Contests the delivery of March")
+        )
+        plan = self.env["relance.planner"]._get_plan(companies=company)
+        rows = read_digest(self.env["relance.digest"]._render(company, plan)[1])["rows"]
+        row = next(row for row in rows if row["invoice"] == late.name)
+        self.assertEqual(row["status"], "Not sent: Invoice paused until 12/31/2030: Dispute")
+        self.env["relance.job"]._run(companies=company, force=True)
+        self.assertFalse(late.relance_log_ids.filtered(lambda log: log.kind == "auto"), "not reminded while paused")

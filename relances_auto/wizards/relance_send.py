@@ -66,6 +66,17 @@ class RelanceSend(models.TransientModel):
         string="Attach the Invoice", compute="_compute_stage_options", store=True, readonly=False
     )
     note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
+    promise_date = fields.Date(
+        string="Promised Payment Date",
+        help="Recording without sending: the customer promised to pay by this date. Automatic reminders "
+        "of these invoices pause until then (reason: promise to pay).",
+    )
+    activity_pending = fields.Boolean(compute="_compute_activity_pending")
+    activity_done = fields.Boolean(
+        string="Mark the scheduled call done",
+        default=True,
+        help="Recording without sending: mark done the activity (e.g. a call) this stage scheduled on the invoice.",
+    )
     log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
     mass_summary = fields.Html(string="Preview", compute="_compute_mass_summary", sanitize=False)
     due_info = fields.Char(compute="_compute_due_info")
@@ -236,10 +247,34 @@ class RelanceSend(models.TransientModel):
             )
         )
 
+    @api.depends("move_ids", "stage_id")
+    def _compute_activity_pending(self):
+        for wizard in self:
+            wizard.activity_pending = bool(wizard._mail_moves()._relance_stage_activities(wizard.stage_id._origin))
+
     def action_record(self):
-        """Record without sending (a phone call…): counts as that level."""
+        """Record without sending (a phone call…): counts as that level; a
+        promise to pay pauses the automatic reminders until its date."""
         self._check_ready()
-        self._mail_moves()._relance_record(self.stage_id, note=self.note)
+        moves = self._mail_moves()
+        moves._relance_record(self.stage_id, note=self.note)
+        if self.activity_done:
+            moves._relance_stage_activities(self.stage_id).action_feedback(feedback=self.note or False)
+        if self.promise_date:
+            moves.write(
+                {
+                    "relance_paused_until": self.promise_date,
+                    "relance_pause_reason": "promise",
+                    "relance_pause_note": self.note or False,
+                }
+            )
+            return self._done(
+                self.env._(
+                    "Reminder level %(level)s recorded; automatic reminders paused until %(date)s (promise to pay).",
+                    level=self.stage_id.level,
+                    date=format_date(self.env, self.promise_date),
+                )
+            )
         return self._done(self.env._("Reminder level %s recorded.", self.stage_id.level))
 
     # ------------------------------------------------------------------

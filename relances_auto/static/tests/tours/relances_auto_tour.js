@@ -368,3 +368,39 @@ registry.category("web_tour.tours").add("relances_auto_app_tour_fr", {
             remind: "Relancer",
         }),
 });
+
+// A customer disputes an invoice: the accountant pauses its reminders until a
+// date from the Relances tab and reads, there, that the next reminder waits.
+registry.category("web_tour.tours").add("relances_auto_pause_tour", {
+    steps: () => [
+        {
+            content: "Open the Relances tab of the invoice",
+            trigger: ".o_form_view .o_notebook a.nav-link:contains(Relances)",
+            run: "click",
+        },
+        {
+            content: "Pause reminders until the end of the dispute",
+            trigger: ".o_field_widget[name=relance_paused_until] input",
+            run: "edit 12/31/2030 && press Enter",
+        },
+        {
+            content: "Say why",
+            trigger: ".o_field_widget[name=relance_pause_reason] select",
+            run: "selectByLabel Dispute",
+        },
+        {
+            content: "Note what the customer disputes",
+            trigger: ".o_field_widget[name=relance_pause_note] input",
+            run: "edit Contests the delivery of March",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "The next reminder says it waits for the end of the pause",
+            trigger: ".o_field_widget[name=relance_next_label]:contains(Invoice paused until 12/31/2030: Dispute)",
+        },
+    ],
+});
