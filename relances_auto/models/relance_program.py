@@ -135,7 +135,7 @@ class RelanceProgram(models.Model):
         the courtesy program (J-3, J+3, J+15) to choose instead."""
         for company in self.env["res.company"].sudo().search([("relance_program_id", "=", False)]):
             company.relance_program_id = self._create_default_program(company)
-        for company in self.env["res.company"].sudo().search([]):
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             self._create_courtesy_program(company)
 
     @api.model
