@@ -72,6 +72,7 @@ def setup_company(env):
     thread.testing = False
     company.partner_id.write({"tz": "Europe/Paris", "lang": "fr_FR"})
     env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+    company.currency_id = eur  # the generic chart sets USD; no entry yet, so it may change
     admin = env.ref("base.user_admin")
     admin.write(
         {

@@ -137,14 +137,15 @@ class RelanceDashboard(models.AbstractModel):
     def _effectiveness(self, companies, today):
         """Per program and level: of the invoices reminded at that level (the
         first such reminder of each invoice), the share fully paid within 7,
-        15 and 30 days, and the median days to payment. A share counts only
-        the invoices reminded at least that many days ago."""
+        15 and 30 days, and the median days to payment. The shares count the
+        invoices reminded at least 30 days ago (all had their 30 days), so
+        that they only grow from 7 to 30 days."""
         self.env["relance.log"].flush_model()
+        since = today - datetime.timedelta(days=max(PAID_WITHIN))
         windows = SQL(", ").join(
             SQL(
-                "COUNT(*) FILTER (WHERE date <= %(since)s), "
                 "COUNT(*) FILTER (WHERE date <= %(since)s AND paid_date IS NOT NULL AND days_to_pay <= %(days)s)",
-                since=today - datetime.timedelta(days=days),
+                since=since,
                 days=days,
             )
             for days in PAID_WITHIN
@@ -159,7 +160,8 @@ class RelanceDashboard(models.AbstractModel):
                        AND kind IN %(kinds)s AND state NOT IN %(states)s
                      ORDER BY move_id, level, date, id
                 )
-                SELECT program_id, level, COUNT(*), COUNT(paid_date), %(windows)s,
+                SELECT program_id, level, COUNT(*), COUNT(paid_date), COUNT(*) FILTER (WHERE date <= %(since)s),
+                       %(windows)s,
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_pay) FILTER (WHERE paid_date IS NOT NULL)
                   FROM firsts
                  GROUP BY program_id, level
@@ -169,16 +171,14 @@ class RelanceDashboard(models.AbstractModel):
                 kinds=COUNTED_KINDS,
                 states=UNCOUNTED_STATES,
                 windows=windows,
+                since=since,
             )
         )
         rows = []
         programs = self.env["relance.program"].with_context(active_test=False)
-        for program_id, level, reminded, paid, *rest in self.env.cr.fetchall():
+        for program_id, level, reminded, paid, cohort, *rest in self.env.cr.fetchall():
             median = rest.pop()
-            shares = []
-            for index, _days in enumerate(PAID_WITHIN):
-                base, within = rest[2 * index], rest[2 * index + 1]
-                shares.append(f"{round(100 * within / base)} %" if base else "–")
+            shares = [f"{round(100 * within / cohort)} %" if cohort else "–" for within in rest]
             domain = [
                 ("company_id", "in", companies.ids),
                 ("program_id", "=", program_id),

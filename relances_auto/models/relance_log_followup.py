@@ -78,13 +78,15 @@ class RelanceLog(models.Model):
 
     def _activity_user(self):
         """Who makes the call: the program's responsible, else the invoice's
-        salesperson (a real person), else the user who reached the stage."""
+        salesperson (a real person), else the first of the company's digest
+        recipients, else the user who reached the stage; never a bot."""
         self.ensure_one()
         if self.program_id.user_id:
             return self.program_id.user_id
         if self.move_id.relance_sender_user_id:
             return self.move_id.relance_sender_user_id
-        return self.env.user
+        recipients = self.company_id._relance_digest_recipients()
+        return recipients[:1] or self.env.user
 
     # ------------------------------------------------------------------
     # Reminder fees
