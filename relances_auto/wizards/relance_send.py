@@ -257,6 +257,14 @@ class RelanceSend(models.TransientModel):
         promise to pay pauses the automatic reminders until its date."""
         self._check_ready()
         moves = self._mail_moves()
+        if self.promise_date and self.promise_date <= self.move_id.company_id._relance_today():
+            raise UserError(
+                self.env._(
+                    "The promised payment date (%s) has to come after today: clear it, or enter the date the "
+                    "customer promised to pay by.",
+                    format_date(self.env, self.promise_date),
+                )
+            )
         moves._relance_record(self.stage_id, note=self.note)
         if self.activity_done:
             moves._relance_stage_activities(self.stage_id).action_feedback(feedback=self.note or False)
