@@ -3,6 +3,7 @@ import datetime
 from freezegun import freeze_time
 from lxml import html as lxml_html
 
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common import RelancesCommon, read_digest
@@ -141,6 +142,15 @@ class TestFollowups(RelancesCommon):
             (move.relance_pause_reason, move.relance_pause_note), ("promise", "Called: will pay on the 10th")
         )
         self.assertEqual(move.relance_log_ids.state, "recorded")
+
+    def test_a_promise_in_the_past_is_refused(self):
+        move = self._create_invoice(due_date=days_ago(5))
+        action = move.with_context(relance_today=TODAY).action_relance_open_send()
+        wizard = Form(self.env["relance.send"].with_context(relance_today=TODAY, **action["context"]))
+        wizard.promise_date = days_ago(1)
+        with self.assertRaisesRegex(UserError, r"The promised payment date \(03/30/2026\) has to come after today"):
+            wizard.save().action_record()
+        self.assertFalse(move.relance_log_ids, "nothing recorded")
 
     # ------------------------------------------------------------------
     # Fees
