@@ -306,7 +306,7 @@ function relancesAppSteps(labels) {
         },
         {
             content: "The list shows the invoice it counts, with its next reminder",
-            trigger: `.o_list_view .o_data_row:contains(Client App):contains(${labels.next})`,
+            trigger: `.o_list_view .o_data_row:contains(${labels.next})`,
         },
         {
             content: "Back to the dashboard",
@@ -324,7 +324,7 @@ function relancesAppSteps(labels) {
         },
         {
             content: "Remind the late invoice (click 2)",
-            trigger: `.o_data_row:contains(Client App) button[name=action_relance_open_send]:contains(${labels.remind})`,
+            trigger: `.o_data_row:contains(${labels.next}) button[name=action_relance_open_send]:contains(${labels.remind})`,
             run: "click",
         },
         {
