@@ -203,6 +203,8 @@ class TestFollowups(RelancesCommon):
             text(log.mail_id.body_html),
         )
         self.assertIn(f"Frais de relance : {move.name}, relance de niveau 2", log.fee_move_id.invoice_line_ids.name)
+        # the reminder letter of that stage says it too
+        self.assertIn("des frais de relance de $ 40,00 sont facturés pour cette relance", text(log._letter_body()))
 
     # ------------------------------------------------------------------
     # A call to make
