@@ -133,8 +133,9 @@ class RelanceLog(models.Model):
                                     level=self.level,
                                 ),
                                 "quantity": 1,
+                                # the product's taxes: none for the default one (the French recovery
+                                # indemnity is outside the scope of VAT)
                                 "price_unit": stage.fee_amount,
-                                "tax_ids": [Command.set([])],  # an indemnity, outside the scope of VAT
                             }
                         )
                     ],
