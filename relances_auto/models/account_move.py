@@ -778,7 +778,7 @@ class AccountMove(models.Model):
             message = move.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
         return message
 
-    def _relance_record(self, stage, note=None, channel="other"):
+    def _relance_record(self, stage, note=None, channel="other", stage_by_move=None):
         """A reminder made outside Odoo (a phone call…): counts as its level."""
         logs = (
             self.env["relance.log"]
@@ -786,7 +786,9 @@ class AccountMove(models.Model):
             .create(
                 [
                     dict(vals, note=note or False)
-                    for vals in self._relance_log_values(stage, "manual", "recorded", False, False, channel=channel)
+                    for vals in self._relance_log_values(
+                        stage, "manual", "recorded", False, False, channel=channel, stage_by_move=stage_by_move
+                    )
                 ]
             )
         )

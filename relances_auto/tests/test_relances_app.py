@@ -128,6 +128,8 @@ class TestRelancesApp(RelancesCommon):
             wizard.save().action_send_customer()
         logs = (self.late_20 | self.late_3).relance_log_ids
         self.assertEqual(len(logs), 2)
+        self.assertEqual(self.late_20.relance_log_ids.level, 2, "the stage chosen for the mail")
+        self.assertEqual(self.late_3.relance_log_ids.level, 1, "3 days late: its own first level, none skipped")
         self.assertEqual(len(logs.mail_id), 1, "one mail for both")
         text = logs.mail_id.body_html
         self.assertIn(self.late_20.name, text)

@@ -87,6 +87,19 @@ class RelanceSend(models.TransientModel):
         self.ensure_one()
         return self.move_ids._origin.sorted(lambda move: (move.invoice_date_due or fields.Date.today(), move.id))
 
+    def _stage_by_move(self):
+        """The level each invoice of the mail records: the chosen stage, or
+        its own stage when that is lower (an invoice a few days late, sent
+        with a more late one, does not skip its first reminders)."""
+        chosen = self.stage_id
+        moves = self._mail_moves()
+        result = {moves[:1]: chosen}  # the invoice that leads records the stage chosen for it
+        for move in moves[1:]:
+            own = move._relance_default_stage()
+            lower = own and own.program_id == chosen.program_id and own.level < chosen.level
+            result[move] = own if lower else chosen
+        return result
+
     @api.depends("move_ids")
     def _compute_move_id(self):
         for wizard in self:
@@ -230,6 +243,7 @@ class RelanceSend(models.TransientModel):
         logs = self._mail_moves()._relance_send(
             self.stage_id,
             "manual",
+            stage_by_move=self._stage_by_move(),
             partners=self.partner_ids,
             subject=self.subject,
             body=self.body,
@@ -265,7 +279,7 @@ class RelanceSend(models.TransientModel):
                     format_date(self.env, self.promise_date),
                 )
             )
-        moves._relance_record(self.stage_id, note=self.note)
+        moves._relance_record(self.stage_id, note=self.note, stage_by_move=self._stage_by_move())
         if self.activity_done:
             moves._relance_stage_activities(self.stage_id).action_feedback(feedback=self.note or False)
         if self.promise_date:
