@@ -10,6 +10,7 @@ from . import res_partner
 from . import res_partner_reminders
 from . import account_move
 from . import relance_sender
+from . import relance_document
 from . import account_move_late_payments
 from . import account_move_pause
 from . import relance_log_followup

@@ -1,10 +1,9 @@
 import datetime
 import logging
-import traceback
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize, format_date
 
@@ -14,15 +13,6 @@ _logger = logging.getLogger(__name__)
 
 # An invoice due on its own date is stamped “Reminder” only after this delay.
 STAMP_GRACE_HOURS = 12
-
-
-class RelanceRenderError(UserError):
-    """A reminder's template fails: one sentence for the person, the
-    technical ``detail`` (traceback) for the server log and the history form."""
-
-    def __init__(self, message, detail=""):
-        super().__init__(message)
-        self.detail = detail
 
 
 class AccountMove(models.Model):
@@ -121,6 +111,13 @@ class AccountMove(models.Model):
         compute="_compute_relance_mail_move_ids",
         help="The invoices a reminder mail lists: this invoice, or all the customer's "
         "invoices when one mail covers several.",
+    )
+
+    relance_mail_level = fields.Integer(
+        string="Level in the Reminder",
+        compute="_compute_relance_mail_level",
+        help="The level this invoice is reminded at in the mail being written (one mail may cover "
+        "invoices at different levels).",
     )
 
     # ------------------------------------------------------------------
@@ -300,7 +297,7 @@ class AccountMove(models.Model):
             else set()
         )
         for move in self:
-            move.relance_to_remind = move.id in due
+            move.relance_to_remind = move.id in due and not move.relance_paused
 
     def _search_relance_to_remind(self, operator, value):
         if operator not in ("=", "!="):
@@ -310,6 +307,8 @@ class AccountMove(models.Model):
             for line in self.env["relance.planner"]._get_plan()
             if line.reason != core.REASON_ALREADY_SENT
         ]
+        # a paused invoice is not to remind, whatever its program's mode
+        due_ids = self.browse(due_ids).filtered(lambda move: not move.relance_paused).ids
         positive = (operator == "=") == bool(value)
         return [("id", "in" if positive else "not in", due_ids)]
 
@@ -331,6 +330,12 @@ class AccountMove(models.Model):
                 user.active and not user.share and not user._is_superuser() and bool(email_normalize(user.email or ""))
             )
             move.relance_sender_user_id = user if person else False
+
+    @api.depends_context("relance_mail_levels")
+    def _compute_relance_mail_level(self):
+        levels = dict(self.env.context.get("relance_mail_levels") or ())
+        for move in self:
+            move.relance_mail_level = levels.get(move.id, 0)
 
     @api.depends_context("relance_move_ids")
     def _compute_relance_mail_move_ids(self):
@@ -372,16 +377,6 @@ class AccountMove(models.Model):
             posted = self.relance_posted_at or self.create_date or fields.Datetime.now()
             return fields.Datetime.now() - posted >= datetime.timedelta(hours=STAMP_GRACE_HOURS)
         return due < self.company_id._relance_today()
-
-    def _relance_not_due_subject(self):
-        """A subject that tells the truth for an invoice not overdue yet, in the customer's language."""
-        self.ensure_one()
-        lang = self.partner_id.lang or "en_US"
-        return self.with_context(lang=lang).env._(
-            "Invoice %(invoice)s is due on %(date)s",
-            invoice=self.name,
-            date=format_date(self.with_context(lang=lang).env, self.invoice_date_due, lang_code=lang),
-        )
 
     def _relance_reminder_copy_filename(self):
         self.ensure_one()
@@ -447,356 +442,10 @@ class AccountMove(models.Model):
         return action
 
     # ------------------------------------------------------------------
-    # Sending
+    # Texts (sending itself lives in relance.sender)
     # ------------------------------------------------------------------
-
-    def _relance_lang(self, template):
-        self.ensure_one()
-        lang = template._render_lang(self.ids).get(self.id) if template else None
-        return lang or self.partner_id.lang or self.env.lang or "en_US"
-
-    def _relance_subject(self, stage, lang=None):
-        """The stage's subject in ``lang``, #REF# replaced by the numbers of
-        the invoices in ``self`` (one mail may cover several)."""
-        subject = stage.with_context(lang=lang or self[:1].partner_id.lang or "en_US").subject or ""
-        return subject.replace("#REF#", ", ".join(sorted(self.mapped("name"))))
-
-    def _relance_render(self, stage, lang=None):
-        """Subject and body of the reminder of ``stage`` for the invoices in
-        ``self`` (one customer), in the customer's language.
-
-        :raise UserError: the template fails to render, with what to fix
-        """
-        main = self[0]
-        template = stage.mail_template_id
-        lang = lang or main._relance_lang(template)
-        try:
-            body = template.with_context(
-                lang=lang,
-                relance_move_ids=self.ids,
-                relance_letter=self.env.context.get("relance_letter", False),
-                relance_current_log_ids=self.env.context.get("relance_current_log_ids", ()),
-            )._render_field("body_html", main.ids, options={"post_process": True})[main.id]
-        except Exception as error:
-            _logger.warning(
-                "Reminder template %s (level %s) failed for %s",
-                template.display_name,
-                stage.level,
-                main.name,
-                exc_info=True,
-            )
-            raise RelanceRenderError(
-                self.env._(
-                    "The mail template “%(template)s” of reminder level %(level)s cannot be rendered "
-                    "for %(invoice)s: fix the template (Settings > Technical > Email Templates).",
-                    template=template.display_name,
-                    level=stage.level,
-                    invoice=main.display_name,
-                ),
-                detail="".join(traceback.format_exception(error)),
-            ) from error
-        return self._relance_subject(stage, lang), self.with_context(lang=lang)._relance_add_fee_text(stage, body)
 
     def _relance_add_fee_text(self, stage, body):
         """The body with the stage's fee sentence, if it charges one (mail and letter)."""
         text = self._relance_fee_text(stage)
         return Markup("%s<p>%s</p>") % (Markup(body), text) if text else body
-
-    def _relance_content(self, stage, subject=None, body=None):
-        """Subject and body as given (edited in the wizard), else rendered."""
-        if subject is None or body is None:
-            rendered_subject, rendered_body = self._relance_render(stage)
-            subject = rendered_subject if subject is None else subject
-            body = rendered_body if body is None else body
-        return subject, body
-
-    def _relance_pdf_attachments(self, stamp=False, prepared=None):
-        """The invoices' PDF, as (name, content) pairs; with ``stamp``, the
-        overdue ones are a copy stamped “Reminder” (never stored: the invoice's
-        own PDF does not change). ``prepared``: {(invoice id, stamp): (name,
-        content)} rendered beforehand for a whole batch."""
-        prepared = prepared or {}
-        missing = self.filtered(lambda move: (move.id, stamp) not in prepared)
-        if missing:
-            prepared = {**prepared, **missing._relance_prepare_pdfs(stamp)}
-        return [prepared[(move.id, stamp)] for move in self]
-
-    def _relance_prepare_pdfs(self, stamp=False):
-        """{(invoice id, stamp): (name, content)} of these invoices' PDFs, in as
-        few wkhtmltopdf runs as possible: the stamped copies of all of them in
-        one run, the plain PDFs not stored yet in another."""
-        stamped = self.filtered(lambda move: move._relance_stamp_applies()) if stamp else self.browse()
-        stored = (self - stamped).filtered("invoice_pdf_report_id")
-        plain = self - stamped - stored
-        result = {
-            (move.id, stamp): (move.invoice_pdf_report_id.name, move.invoice_pdf_report_id.raw) for move in stored
-        }
-        for move, content in stamped._relance_render_pdfs("relances_auto.action_report_invoice_reminder").items():
-            result[(move.id, stamp)] = (move._relance_reminder_copy_filename() + ".pdf", content)
-        for move, content in plain._relance_render_pdfs("account.account_invoices").items():
-            result[(move.id, stamp)] = (move._get_invoice_report_filename(), content)
-        return result
-
-    @api.model
-    def _relance_prepare_batch_pdfs(self, moves_by_stamp):
-        """{(invoice id, stamp): (name, content)} for {stamp option: invoices}: one
-        rendering per kind of PDF and stamp option, for a batch of mails."""
-        pdfs = {}
-        for stamp, moves in moves_by_stamp.items():
-            pdfs.update(moves._relance_prepare_pdfs(stamp))
-        return pdfs
-
-    def _relance_render_pdfs(self, report_ref):
-        """{record: PDF} of one report for these records, rendered together."""
-        return self.env["ir.actions.report"].sudo()._relance_render_batch(report_ref, self)
-
-    def _relance_sender(self):
-        """(author partner, email_from) of the reminders of these invoices
-        (one customer): the salesperson when a real person can answer, else
-        the company; never a bot. Replies go to the same address."""
-        main = self[0]
-        user = main.relance_sender_user_id
-        if user:
-            return user.partner_id, user.email_formatted
-        company = main.company_id
-        if not email_normalize(company.email or ""):
-            raise UserError(
-                self.env._(
-                    "%(company)s has no email address, and the salesperson of %(invoice)s cannot send reminders: "
-                    "enter the company's email (Settings > Companies) or a salesperson with an email address.",
-                    company=company.display_name,
-                    invoice=main.display_name,
-                )
-            )
-        return company.partner_id, company.email_formatted
-
-    @api.model
-    def _relance_check_partners(self, partners):
-        bad = partners.filtered(lambda p: not p._relance_emails())
-        if bad:
-            raise UserError(
-                self.env._(
-                    "No valid email address for %(partners)s: enter one on the contact, or choose another recipient.",
-                    partners=", ".join(bad.mapped("display_name")),
-                )
-            )
-
-    def _relance_log_values(self, stage, kind, state, recipient, subject, channel="email", stage_by_move=None):
-        """History lines of the invoices in ``self``; ``stage_by_move`` gives
-        each invoice its own level when one mail covers several."""
-        stage_by_move = stage_by_move or {}
-        return [
-            {
-                "move_id": move.id,
-                "partner_id": move.commercial_partner_id.id,
-                "company_id": move.company_id.id,
-                "program_id": stage_by_move.get(move, stage).program_id.id,
-                "stage_id": stage_by_move.get(move, stage).id,
-                "level": stage_by_move.get(move, stage).level,
-                "date": move.company_id._relance_today(),
-                "kind": kind,
-                "channel": channel,
-                "state": state,
-                "recipient": recipient,
-                "subject": subject,
-                "amount_residual": move.amount_residual,
-            }
-            for move in self
-        ]
-
-    @api.model
-    def _relance_check_address(self, partner):
-        if not partner._relance_has_postal_address():
-            raise UserError(
-                self.env._(
-                    "No postal address for %(partner)s: enter its street and city on the contact "
-                    "to send it a reminder letter.",
-                    partner=partner.display_name,
-                )
-            )
-
-    def _relance_send_test(self, stage, subject=None, body=None, attach_pdf=True, channel=None):
-        """Send the reminder of ``stage`` to the current user only: it never
-        counts as a stage and is not posted on the invoice. A letter is
-        generated and attached to the test mail."""
-        user = self.env.user
-        if not email_normalize(user.email or ""):
-            raise UserError(
-                self.env._("Your user has no valid email address: set one in your preferences to receive tests.")
-            )
-        channel = channel or stage.channel
-        author, email_from = self._relance_sender()
-        subject, body = self._relance_content(stage, subject, body)
-        subject = self.env._("[Test] %s", subject)
-        attachments = self._relance_pdf_attachments(stamp=stage.stamp_invoice) if attach_pdf else []
-        logs = (
-            self.env["relance.log"]
-            .sudo()
-            .create(self._relance_log_values(stage, "test", "queued", user.email_formatted, subject, channel=channel))
-        )
-        if core.uses_letter(channel):
-            letter = logs._make_letters()
-            attachments.append((letter.name, letter.raw))
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                {
-                    "subject": subject,
-                    "body_html": body,
-                    "author_id": author.id,
-                    "email_from": email_from,
-                    "reply_to": email_from,
-                    "email_to": user.email_formatted,
-                    "recipient_ids": [Command.link(user.partner_id.id)],
-                    "auto_delete": False,
-                    "attachment_ids": [
-                        Command.create({"name": name, "raw": raw, "res_model": "mail.mail"})
-                        for name, raw in attachments
-                    ],
-                }
-            )
-        )
-        logs.mail_id = mail
-        return logs
-
-    def _relance_send(
-        self,
-        stage,
-        kind,
-        partners=None,
-        subject=None,
-        body=None,
-        attach_pdf=True,
-        stage_by_move=None,
-        channel=None,
-        prepared_pdfs=None,
-    ):
-        """Send the reminder of ``stage`` to the customer of the invoices in
-        ``self`` (one customer, one mail, one letter) and record it in the
-        history, in the same transaction as the mail is queued.
-
-        :param kind: "manual" or "auto"
-        :param partners: recipients (default: the invoice's contact)
-        :param stage_by_move: {invoice: stage} when the invoices of one mail
-            are at different levels (the mail uses ``stage``, the highest)
-        :param channel: email, letter or both (default: the stage's)
-        :param prepared_pdfs: the batch's PDFs, see :meth:`_relance_prepare_pdfs`
-        :return: the new ``relance.log`` lines
-        """
-        main = self[0]
-        channel = channel or stage.channel
-        if core.uses_letter(channel):
-            self._relance_check_address(main.partner_id)
-        if not core.uses_email(channel):
-            return self._relance_send_letter(stage, kind, stage_by_move=stage_by_move)
-        partners = partners or main.partner_id
-        self._relance_check_partners(partners)
-        author, email_from = self._relance_sender()
-        subject, body = self._relance_content(stage, subject, body)
-        attachments = (
-            self._relance_pdf_attachments(stamp=stage.stamp_invoice, prepared=prepared_pdfs) if attach_pdf else []
-        )
-        message = main.with_context(
-            no_new_invoice=True,
-            mail_notify_force_send=False,  # queued: the mail queue sends it, never this transaction
-        ).message_post(
-            body=body if isinstance(body, Markup) else Markup(body),  # rendered or edited HTML
-            subject=subject,
-            partner_ids=partners.ids,
-            attachments=attachments,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            author_id=author.id,
-            email_from=email_from,
-            reply_to=email_from,
-            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
-            model_description=main.type_name,  # “View Invoice”, not “View Journal Entry”
-            email_add_signature=False,
-            mail_auto_delete=False,
-            reply_to_force_new=False,
-        )
-        self[1:]._relance_post_note(
-            self.env._("Reminder level %(level)s sent with %(invoice)s.", level=stage.level, invoice=main.name)
-        )
-        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
-        recipient = partners._relance_recipients_text()
-        logs = (
-            self.env["relance.log"]
-            .sudo()
-            .create(
-                self._relance_log_values(
-                    stage, kind, "queued", recipient, subject, channel=channel, stage_by_move=stage_by_move
-                )
-            )
-        )
-        logs.write({"mail_id": mail.id, "mail_message_id": message.id})
-        if core.uses_letter(channel) and not self.env.context.get("relance_defer_letters"):
-            logs._make_letters()  # the daily job makes its letters per batch
-        return logs
-
-    def _relance_send_letter(self, stage, kind, stage_by_move=None):
-        """The reminder of ``stage`` as a letter only: generated, stored on
-        the history lines and waiting there to be printed and posted."""
-        main = self[0]
-        subject = self._relance_subject(stage, main._relance_lang(stage.mail_template_id))
-        address_lines = main.partner_id._display_address(without_company=False).splitlines()
-        address = ", ".join(line.strip() for line in address_lines if line.strip())
-        logs = (
-            self.env["relance.log"]
-            .sudo()
-            .create(
-                self._relance_log_values(
-                    stage,
-                    kind,
-                    "to_print",
-                    address,
-                    subject,
-                    channel=core.CHANNEL_LETTER,
-                    stage_by_move=stage_by_move,
-                )
-            )
-        )
-        # the note first: the letter covers the lines of one message
-        logs.mail_message_id = main._relance_post_note(
-            self.env._(
-                "Reminder letter level %(level)s generated, to print from the Reminder History.",
-                level=stage.level,
-            )
-        )
-        self[1:]._relance_post_note(
-            self.env._("Reminder letter level %(level)s made with %(invoice)s.", level=stage.level, invoice=main.name)
-        )
-        if not self.env.context.get("relance_defer_letters"):
-            logs._make_letters()  # the daily job makes its letters per batch
-        return logs
-
-    def _relance_post_note(self, body):
-        """An internal note on each invoice; returns the last message."""
-        message = self.env["mail.message"]
-        for move in self:
-            message = move.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
-        return message
-
-    def _relance_record(self, stage, note=None, channel="other", stage_by_move=None):
-        """A reminder made outside Odoo (a phone call…): counts as its level."""
-        logs = (
-            self.env["relance.log"]
-            .sudo()
-            .create(
-                [
-                    dict(vals, note=note or False)
-                    for vals in self._relance_log_values(
-                        stage, "manual", "recorded", False, False, channel=channel, stage_by_move=stage_by_move
-                    )
-                ]
-            )
-        )
-        self._relance_post_note(
-            self.env._(
-                "Reminder level %(level)s recorded without sending%(note)s.",
-                level=stage.level,
-                note=f": {note}" if note else "",
-            )
-        )
-        return logs

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 PAUSE_REASONS = [
     ("dispute", "Dispute"),
@@ -57,6 +58,16 @@ class AccountMove(models.Model):
                         "%s: say why its reminders are paused (dispute, promise to pay or other).", move.display_name
                     )
                 )
+
+    def _relance_pause_text(self):
+        """“Paused until 12/31/2026 (dispute)”, in the env's language."""
+        self.ensure_one()
+        reasons = dict(self._fields["relance_pause_reason"]._description_selection(self.env))
+        return self.env._(
+            "Paused until %(date)s (%(reason)s)",
+            date=format_date(self.env, self.relance_paused_until),
+            reason=reasons.get(self.relance_pause_reason, "").lower(),
+        )
 
     def action_relance_resume(self):
         """End the pause now: reminders resume at the next automatic run."""

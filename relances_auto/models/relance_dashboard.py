@@ -33,6 +33,9 @@ class RelanceDashboard(models.AbstractModel):
             "company_count": len(companies),
             "currency": company.currency_id.name,
             "next_run": format_date(self.env, company._relance_next_run_date()),
+            "run_done": self.env["relance.digest"]._run_done_text(company, today)
+            if company.relance_run_date and company.relance_run_date >= today
+            else False,
             "plan": self._plan_figures(companies),
             "ages": self._age_figures(companies, today),
             "levels": self._level_figures(companies),
@@ -49,7 +52,13 @@ class RelanceDashboard(models.AbstractModel):
         """What the next automatic run sends, per level and channel, and what
         it will not send, per reason: the planner's own answer."""
         planner = self.env["relance.planner"]
-        lines = [line for line in planner._get_plan(companies=companies) if line.reason != core.REASON_ALREADY_SENT]
+        lines = []
+        for company in companies:
+            # the next run's plan: tomorrow's once today's run is done
+            company_planner = planner.with_context(relance_today=company._relance_next_run_date())
+            lines += [
+                line for line in company_planner._get_plan(companies=company) if line.reason != core.REASON_ALREADY_SENT
+            ]
         amounts = self._amounts([line.invoice_id for line in lines])
         channels = planner._channel_phrases()
         reasons = planner._reason_labels()

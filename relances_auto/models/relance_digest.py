@@ -16,8 +16,11 @@ class RelanceDigest(models.AbstractModel):
     _description = "Reminder Simulation Digest"
 
     @api.model
-    def _status(self, line, labels, channels, move):
-        """The one status a digest row states: will be sent, and how, or not sent, and why."""
+    def _status(self, line, labels, channels, move, failure=None):
+        """The one status a digest row states: will be sent, and how, or not
+        sent, and why (``failure``: its mail cannot be rendered)."""
+        if line.send and failure:
+            return self.env._("Not sent: %s", failure)
         if line.send:
             return self.env._("Will be sent %s", channels[line.channel])
         return self.env._("Not sent: %s", self.env["relance.planner"]._reason_text(line, move, labels))
@@ -53,10 +56,44 @@ class RelanceDigest(models.AbstractModel):
         )
 
     @api.model
-    def _values(self, company, plan):
+    def _dry_run(self, company, plan):
+        """{invoice id: why its mail cannot be made}: every mail the plan
+        announces rendered as the run will render it, nothing kept."""
+        lines = [line for line in plan if line.send and line.company_id == company.id]
+        if not lines:
+            return {}
+        programs = self.env["relance.program"].sudo().browse({line.program_id for line in lines})
+        groups = self.env["relance.job"]._group_mails(lines, {program.id: program for program in programs})
+        sender = self.env["relance.sender"].sudo()
+        return sender._dry_run([sender._mail_from_lines(group) for group in groups])
+
+    @api.model
+    def _run_done_text(self, company, today):
+        """“Today's run is done: 12 sent, 1 failed.” from the day's history."""
+        counts = dict(
+            self.env["relance.log"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", company.id), ("kind", "=", "auto"), ("date", "=", today)],
+                ["state"],
+                ["__count"],
+            )
+        )
+        failed = counts.pop("failed", 0)
+        return self.env._(
+            "Today's run is done: %(sent)s sent, %(failed)s failed.", sent=sum(counts.values()), failed=failed
+        )
+
+    @api.model
+    def _values(self, company, plan, failures=None, run_done=False):
         """What the digest shows, formatted in the env's language: each row
-        says what the plan says of its invoice, and nothing else."""
+        says what the plan says of its invoice, and nothing else.
+
+        :param failures: {invoice id: reason} of the mails that cannot be rendered
+        :param run_done: today's run is done: the plan is the next run's
+        """
         env = self.env
+        failures = failures or {}
         lang = env.lang or "en_US"
         today = company._relance_today()
         planner = env["relance.planner"]
@@ -78,14 +115,16 @@ class RelanceDigest(models.AbstractModel):
                     "due_date": format_date(env, move.invoice_date_due, lang_code=lang),
                     "days_late": self._days_late_text(line.days_late),
                     "amount": format_amount(env, move.amount_residual, move.currency_id, lang_code=lang),
-                    "send": line.send,
-                    "status": self._status(line, labels, channels, move),
+                    "send": line.send and line.invoice_id not in failures,
+                    "status": self._status(line, labels, channels, move, failures.get(line.invoice_id)),
                 }
             )
             level_totals[line.level]["count"] += 1
-            level_totals[line.level]["send"] += int(line.send)
+            level_totals[line.level]["send"] += int(line.send and line.invoice_id not in failures)
             if line.reason:
                 reason_totals[labels[line.reason]] += 1
+            elif line.send and line.invoice_id in failures:
+                reason_totals[labels[core.REASON_TEMPLATE_ERROR]] += 1
         customers = [
             {
                 "name": partner.display_name,
@@ -110,12 +149,15 @@ class RelanceDigest(models.AbstractModel):
         waiting = env["relance.log"].sudo().search([("company_id", "=", company.id), ("state", "=", "to_print")])
         letters_to_make = len(env["relance.job"]._group_mails(letter_lines, {p.id: p for p in letter_programs}))
         letters_waiting = len(waiting._letter_groups())
-        to_send = sum(1 for line in shown if line.send)
+        to_send = sum(1 for line in shown if line.send and line.invoice_id not in failures)
         already_sent = sum(1 for line in plan if line.reason == core.REASON_ALREADY_SENT)
         date = format_date(env, today, lang_code=lang)
+        summary = self._summary(company, date, to_send, len(shown) - to_send)
+        if run_done:
+            summary = f"{self._run_done_text(company, today - datetime.timedelta(days=1))} {summary}"
         return {
             "company": company,
-            "summary": self._summary(company, date, to_send, len(shown) - to_send),
+            "summary": summary,
             "letters": letters_to_make or letters_waiting,
             "letters_to_make": letters_to_make,
             "letters_waiting": letters_waiting,
@@ -151,9 +193,9 @@ class RelanceDigest(models.AbstractModel):
         }
 
     @api.model
-    def _render(self, company, plan):
+    def _render(self, company, plan, failures=None, run_done=False):
         """(subject, HTML body) of the digest in the env's language."""
-        values = self._values(company, plan)
+        values = self._values(company, plan, failures, run_done)
         body = self.env["ir.qweb"]._render("relances_auto.relance_digest_body", values)
         subject = self.env._(
             "%(company)s: reminders of %(date)s, %(count)s to send automatically",

@@ -139,7 +139,7 @@ class RelanceJob(models.AbstractModel):
                             {"company": company, "reason": reason},
                         ),
                         "email_from": company.email_formatted or self.env.user.email_formatted,
-                        "email_to": user.email_formatted,
+                        # one copy: recipient_ids alone (email_to as well would send a second one)
                         "recipient_ids": [(4, user.partner_id.id)],
                         "auto_delete": True,
                     }
@@ -154,18 +154,27 @@ class RelanceJob(models.AbstractModel):
     def _send_digest(self, company, users, plan=None):
         """Mail the simulation digest of ``company`` to ``users``, each in
         their language. Sends nothing to any customer."""
+        today = company._relance_today()
+        run_done = bool(company.relance_run_date and company.relance_run_date >= today)
+        job = self
+        if run_done:
+            # today's run is done: the simulation is the next run's
+            job = self.with_context(relance_today=company._relance_next_run_date())
+            company = company.with_env(job.env)
+            plan = None
         if plan is None:
-            plan = self.env["relance.planner"]._get_plan(companies=company)
+            plan = job.env["relance.planner"]._get_plan(companies=company)
+        failures = job.env["relance.digest"]._dry_run(company, plan)
         mails = self.env["mail.mail"].sudo()
         for user in users:
-            digest = self.env["relance.digest"].with_context(lang=user.lang or "en_US")
-            subject, body = digest._render(company, plan)
+            digest = job.env["relance.digest"].with_context(lang=user.lang or "en_US")
+            subject, body = digest._render(company, plan, failures, run_done)
             mails |= mails.create(
                 {
                     "subject": subject,
                     "body_html": body,
                     "email_from": company.email_formatted or self.env.user.email_formatted,
-                    "email_to": user.email_formatted,
+                    # one copy: recipient_ids alone (email_to as well would send a second one)
                     "recipient_ids": [(4, user.partner_id.id)],
                     "auto_delete": True,
                 }
@@ -252,7 +261,7 @@ class RelanceJob(models.AbstractModel):
             top = self.env["relance.stage"].browse(max(group, key=lambda line: line.level).stage_id)
             if top.attach_invoice and core.uses_email(top.channel):
                 by_stamp[top.stamp_invoice] |= moves.browse([line.invoice_id for line in group])
-        return moves._relance_prepare_batch_pdfs(by_stamp)
+        return self.env["relance.document"]._prepare_batch(by_stamp)
 
     @api.model
     def _lock(self, move_ids):

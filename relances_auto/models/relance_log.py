@@ -193,13 +193,14 @@ class RelanceLog(models.Model):
                 "Cancelled by %(user)s on %(date)s.", user=self.env.user.name, date=format_date(self.env, today)
             )
             log.sudo().write({"state": "cancelled", "note": f"{log.note}\n{mention}" if log.note else mention})
-            log.move_id._relance_post_note(
+            self.env["relance.sender"]._post_note(
+                log.move_id,
                 self.env._(
                     "Reminder level %(level)s recorded on %(date)s cancelled by %(user)s.",
                     level=log.level,
                     date=format_date(self.env, log.date),
                     user=self.env.user.name,
-                )
+                ),
             )
         return True
 
@@ -265,8 +266,9 @@ class RelanceLog(models.Model):
     def _letter_body(self):
         """The stage text of the letter of these lines, in the customer's language."""
         # the letter is written once its own lines exist: they are not “previous” reminders
-        moves = self.move_id.with_context(relance_letter=True, relance_current_log_ids=self.ids)
-        return moves._relance_render(self._letter_stage())[1]
+        return self.env["relance.sender"]._render(
+            self.move_id, self._letter_stage(), letter=True, current_log_ids=self.ids
+        )[1]
 
     def _letter_filename(self):
         """File name of the letter of these lines (one letter), in the customer's language."""

@@ -1,16 +1,18 @@
-import json
 import logging
-import uuid
+import traceback
 from collections import defaultdict
 
 import psycopg2
+from lxml import html
 from markupsafe import Markup
 
 from odoo import Command, api, models
 from odoo.exceptions import UserError
+from odoo.tools import email_normalize, format_date, format_list
+from odoo.tools.mail import email_split_and_format
+from odoo.tools.safe_eval import check_values
 
 from .. import planner as core
-from .account_move import RelanceRenderError
 
 _logger = logging.getLogger(__name__)
 
@@ -18,313 +20,589 @@ _logger = logging.getLogger(__name__)
 MAIL_LAYOUT = "mail.mail_notification_layout_with_responsible_signature"
 
 
-class RelanceSender(models.AbstractModel):
-    """Queues the reminder mails of a batch together: the templates rendered
-    once per template and language for all single-invoice mails, then the
-    chatter messages, their mails, delivery notifications, attachments and
-    history lines created in a few bulk inserts, in one transaction.
+class RelanceRenderError(UserError):
+    """A reminder's template fails: one sentence for the person, the
+    technical ``detail`` (traceback) for the server log and the history form."""
 
-    Each reminder keeps what ``message_post`` gives it: a message in the
-    invoice's chatter (with its delivery status), the mail in the customer's
-    language wrapped in Odoo's notification layout, replies to the sender. As
-    with Odoo's mass-mail composer, the invoice's followers are not notified
-    of automatic reminders: only the customer receives them."""
+    def __init__(self, message, detail=""):
+        super().__init__(message)
+        self.detail = detail
+
+
+class RelanceMail:
+    """One reminder to make: the invoices of one customer (the first leads:
+    its stage and its text), how, and to whom. The sender fills in what it
+    renders (language, subject, body, From…) or the error that stops it."""
+
+    __slots__ = (
+        "attach_pdf",
+        "author",
+        "body",
+        "cc_partners",
+        "channel",
+        "email_from",
+        "error",
+        "lang",
+        "mail_server",
+        "moves",
+        "partners",
+        "reply_to",
+        "stage",
+        "stage_by_move",
+        "subject",
+    )
+
+    def __init__(
+        self,
+        moves,
+        stage,
+        stage_by_move=None,
+        channel=None,
+        partners=None,
+        attach_pdf=None,
+        subject=None,
+        body=None,
+    ):
+        self.moves = moves
+        self.stage = stage
+        self.stage_by_move = stage_by_move or dict.fromkeys(moves, stage)
+        self.channel = channel or stage.channel
+        self.partners = partners if partners is not None else moves[:1].partner_id
+        self.attach_pdf = stage.attach_invoice if attach_pdf is None else attach_pdf
+        self.subject = subject
+        self.body = body
+        self.lang = None
+        self.author = None
+        self.email_from = None
+        self.reply_to = None
+        self.cc_partners = None
+        self.mail_server = None
+        self.error = None
+
+    @property
+    def main(self):
+        return next(iter(self.moves))  # moves[0] would lose the batch's prefetching
+
+
+class RelanceSender(models.AbstractModel):
+    """The one sending path of reminders: the daily job, the mass action, the
+    wizard (send, test, letter, record) and “Remind all late invoices” all
+    come here.
+
+    Each reminder is rendered for its own invoices, in its customer's
+    language (Odoo's layout included), posted in the invoice's chatter with
+    Odoo's mail API (``_message_create`` for a batch, then
+    ``_notify_thread_by_email`` per message, queued): the mail, its delivery
+    notification (author, alias domain, parent, headers) are what
+    ``message_post`` gives. Only the reminder's recipients are notified,
+    never the invoice's other followers, on every path. A reminder that
+    cannot be made (template error, no address, no sender) gets failed
+    history lines with its reason; the others go on."""
 
     _name = "relance.sender"
     _description = "Reminder Sending Service"
 
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+
     @api.model
-    def _queue(self, mails, kind="auto", pdfs=None):
-        """Queue ``mails``, each a list of plan lines of one customer (locked
-        and planned again by the caller) that make one mail.
+    def _send(self, moves, stage, kind, **options):
+        """One reminder of ``stage`` for ``moves`` (one customer), by hand:
+        mail, letter or both. Raises what stops it (wizard)."""
+        mail = RelanceMail(moves, stage, **options)
+        return self._send_mails([mail], kind, raise_errors=True)
 
-        A mail that cannot be made (template error, no address, no sender…)
-        gets failed history lines with the reason; the others are queued.
-        Letter-only reminders and mails the bulk path cannot take are sent
-        one by one by :meth:`_send_one`.
+    @api.model
+    def _queue(self, groups, kind="auto", pdfs=None):
+        """Queue one reminder per group of plan lines (one customer each,
+        locked and planned again by the caller).
 
-        :param pdfs: the batch's invoice PDFs, see ``account.move._relance_prepare_pdfs``
-        :return: (mails handled, their ``relance.log`` lines)
+        :param pdfs: the batch's invoice PDFs, see ``relance.document._prepare``
+        :return: (reminders handled, their ``relance.log`` lines)
+        """
+        mails = [self._mail_from_lines(lines) for lines in groups if lines]
+        logs = self._send_mails(mails, kind, pdfs=pdfs)
+        return self._count(mails, logs), logs
+
+    @api.model
+    def _count(self, mails, logs):
+        """How many of ``mails`` got history lines (sent, queued or failed)."""
+        done = set(logs.move_id.ids)
+        return sum(1 for mail in mails if mail.main.id in done)
+
+    @api.model
+    def _mail_from_lines(self, lines):
+        """The reminder of a group of plan lines: the highest stage leads."""
+        stages = self.env["relance.stage"].browse([line.stage_id for line in lines])
+        moves = self.env["account.move"].browse([line.invoice_id for line in lines])
+        stage_by_move = dict(zip(moves, stages, strict=True))
+        top = max(stages, key=lambda stage: stage.level)
+        lead = next(move for move, stage in stage_by_move.items() if stage == top)
+        moves = lead | (moves - lead)
+        return RelanceMail(moves, top, stage_by_move=stage_by_move)
+
+    @api.model
+    def _send_mails(self, mails, kind, pdfs=None, raise_errors=False):
+        """Make ``mails``: checks, rendering, then the chatter messages and
+        their queued mails in bulk, the history lines and letters.
+
+        :param raise_errors: raise the first error (the wizard) instead of
+            recording it as a failed reminder
+        :return: the ``relance.log`` lines made
         """
         logs = self.env["relance.log"]
-        mails = [lines for lines in mails if lines]
-        moves_all = self.env["account.move"].browse([line.invoice_id for lines in mails for line in lines])
-        stages_all = self.env["relance.stage"].browse({line.stage_id for lines in mails for line in lines})
-        prepared, singles = [], []
-        for lines in mails:
-            moves = moves_all.browse([line.invoice_id for line in lines]).with_prefetch(moves_all._prefetch_ids)
-            stages = stages_all.browse([line.stage_id for line in lines]).with_prefetch(stages_all._prefetch_ids)
-            stage_by_move = dict(zip(moves, stages, strict=True))
-            top = max(stages, key=lambda stage: stage.level)
-            main = next(iter(moves))  # moves[0] would lose the batch's prefetching
-            if not core.uses_email(top.channel):
-                singles.append(lines)
-                continue
-            try:
-                if core.uses_letter(top.channel):
-                    moves._relance_check_address(main.partner_id)
-                moves._relance_check_partners(main.partner_id)
-                author, email_from = moves._relance_sender()
-            except UserError as error:
-                logs |= self._failed(moves, top, stage_by_move, kind, error)
-                continue
-            prepared.append(
-                {
-                    "lines": lines,
-                    "moves": moves,
-                    "main": main,
-                    "stage": top,
-                    "stage_by_move": stage_by_move,
-                    "author": author,
-                    "from": email_from,
-                }
+        letters_only = [mail for mail in mails if not core.uses_email(mail.channel)]
+        emails = [mail for mail in mails if core.uses_email(mail.channel)]
+        for mail in mails:
+            self._check(mail)
+        self._render_mails([mail for mail in emails if not mail.error])
+        ready = []
+        for mail in mails:
+            if mail.error:
+                if raise_errors:
+                    raise mail.error
+                logs |= self._failed(mail, kind)
+            elif core.uses_email(mail.channel):
+                ready.append(mail)
+        for mail in letters_only:
+            if not mail.error:
+                logs |= self._send_letter(mail, kind)
+        if not ready:
+            return logs
+        try:
+            with self.env.cr.savepoint():
+                logs |= self._post(ready, kind, pdfs)
+        except psycopg2.IntegrityError:
+            if len(ready) == 1:
+                # another run recorded this level in the meantime: never twice
+                _logger.info("Reminder of %s already sent by another run", ready[0].moves.mapped("name"))
+                return logs
+            # a level recorded meanwhile by another run: one by one, each isolated
+            _logger.info("Bulk queuing of %s reminders refused: queuing them one by one", len(ready))
+            self.env.invalidate_all()
+            for mail in ready:
+                try:
+                    with self.env.cr.savepoint():
+                        logs |= self._post([mail], kind, pdfs)
+                except psycopg2.IntegrityError:
+                    _logger.info("Reminder of %s already sent by another run", mail.moves.mapped("name"))
+                    self.env.invalidate_all()
+        return logs
+
+    # ------------------------------------------------------------------
+    # Checks and rendering
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _check(self, mail):
+        """What must hold before a reminder is rendered: a postal address for
+        a letter, a valid email for each recipient of a mail."""
+        try:
+            if core.uses_letter(mail.channel):
+                self._check_address(mail.main.partner_id)
+            if core.uses_email(mail.channel):
+                if not mail.partners:
+                    raise UserError(self.env._("Add at least one recipient."))
+                self._check_partners(mail.partners)
+        except UserError as error:
+            mail.error = error
+
+    @api.model
+    def _check_partners(self, partners):
+        bad = partners.filtered(lambda p: not p._relance_emails())
+        if bad:
+            raise UserError(
+                self.env._(
+                    "No valid email address for %(partners)s: enter one on the contact, or choose another recipient.",
+                    partners=", ".join(bad.mapped("display_name")),
+                )
             )
-        rendered, failed = self._render(prepared)
-        for mail, error in failed:
-            logs |= self._failed(mail["moves"], mail["stage"], mail["stage_by_move"], kind, error)
-        if rendered:
-            try:
-                with self.env.cr.savepoint():
-                    logs |= self._create(rendered, kind, pdfs)
-            except psycopg2.IntegrityError:
-                # a level recorded meanwhile by another run: one by one, each isolated
-                _logger.info("Bulk queuing of %s reminders refused: sending them one by one", len(rendered))
-                self.env.invalidate_all()
-                singles += [mail["lines"] for mail in rendered]
-        handled = len(mails) - len(singles)
-        for lines in singles:
-            done, single_logs = self._send_one(lines, kind, pdfs)
-            handled += done
-            logs |= single_logs
-        return handled, logs
-
-    # ------------------------------------------------------------------
-    # Rendering
-    # ------------------------------------------------------------------
 
     @api.model
-    def _render(self, prepared):
-        """Subject, body and language of each mail: the single-invoice mails of
-        one template and language in one rendering; a rendering that fails is
-        done again mail by mail so that only the faulty one fails.
+    def _check_address(self, partner):
+        if not partner._relance_has_postal_address():
+            raise UserError(
+                self.env._(
+                    "No postal address for %(partner)s: enter its street and city on the contact "
+                    "to send it a reminder letter.",
+                    partner=partner.display_name,
+                )
+            )
 
-        :return: (mails with their content, [(mail, error)] that failed)
+    @api.model
+    def _lang(self, moves, template):
+        """{invoice: language of its reminder}: the template's language
+        expression, else the customer's, for all of them at once."""
+        langs = template._render_lang(moves.ids) if template and moves else {}
+        return {move: langs.get(move.id) or move.partner_id.lang or self.env.lang or "en_US" for move in moves}
+
+    @api.model
+    def _subject(self, moves, stage, lang):
+        """The reminder's subject in ``lang``: the stage's, #REF# replaced by
+        the invoice's number; one subject in the plural for several invoices."""
+        env = self.with_context(lang=lang).env
+        subject = stage.with_context(lang=lang).subject or ""
+        if len(moves) == 1:
+            return subject.replace("#REF#", moves.name or "")
+        numbers = format_list(env, sorted(moves.mapped("name")), lang_code=lang)
+        # the stage's own words before a colon (“Second reminder: …”) lead the plural subject
+        prefix, colon, rest = subject.partition(":")
+        if colon and "#REF#" in rest and "#REF#" not in prefix and prefix.strip():
+            return env._("%(prefix)s: invoices %(numbers)s remain unpaid", prefix=prefix.strip(), numbers=numbers)
+        return env._("Invoices %(numbers)s remain unpaid", numbers=numbers)
+
+    @api.model
+    def _not_due_subject(self, move, lang):
+        """A subject that tells the truth for an invoice not overdue yet."""
+        env = self.with_context(lang=lang).env
+        return env._(
+            "Invoice %(invoice)s is due on %(date)s",
+            invoice=move.name,
+            date=format_date(env, move.invoice_date_due, lang_code=lang),
+        )
+
+    @api.model
+    def _render(self, moves, stage, lang=None, letter=False, current_log_ids=(), stage_by_move=None):
+        """(subject, body) of the reminder of ``stage`` for ``moves`` (one
+        customer), in its customer's language; ``stage_by_move`` gives each
+        invoice the level it is reminded at when they differ.
+
+        :raise RelanceRenderError: the template fails, with what to fix
         """
-        buckets = defaultdict(list)
-        multi = []
+        mail = RelanceMail(moves, stage, stage_by_move=stage_by_move)
+        mail.lang = lang
+        self._render_mails([mail], letter=letter, current_log_ids=current_log_ids, settings=False)
+        if mail.error:
+            raise mail.error
+        return mail.subject, mail.body
+
+    @api.model
+    def _render_mails(self, mails, letter=False, current_log_ids=(), settings=True):
+        """Render each mail for its own invoices, in its customer's language:
+        subject, body (the stage's fee sentence included) and, with
+        ``settings``, its sender and the template's From, Reply-To, Cc and
+        mail server. A failure is logged and set on that mail only."""
         by_template = defaultdict(list)
-        for mail in prepared:
-            if len(mail["moves"]) == 1:
-                by_template[mail["stage"].mail_template_id].append(mail)
-            else:
-                multi.append(mail)
+        for mail in mails:
+            if mail.subject is None or mail.body is None or settings:
+                by_template[mail.stage.mail_template_id].append(mail)
         for template, template_mails in by_template.items():
-            moves = self.env["account.move"].union(*(mail["moves"] for mail in template_mails))
-            langs = template._render_lang(moves.ids) if template else {}
+            mains = self.env["account.move"].union(*(mail.main for mail in template_mails))
+            langs = self._lang(mains, template)
+            buckets = defaultdict(list)
             for mail in template_mails:
-                move = mail["moves"]
-                mail["lang"] = langs.get(move.id) or move.partner_id.lang or self.env.lang or "en_US"
-                buckets[(template, mail["lang"])].append(mail)
-        self._ensure_tokens(self.env["account.move"].union(*(mail["moves"] for mail in prepared)))
-        rendered, failed = [], []
-        for (template, lang), bucket_mails in buckets.items():
-            moves = self.env["account.move"].union(*(mail["moves"] for mail in bucket_mails))
-            try:
-                bodies = self._render_together(template, lang, moves)
-            except Exception:
-                multi += bucket_mails
-                continue
-            for mail in bucket_mails:
-                moves = mail["moves"].with_context(lang=lang)
-                mail["subject"] = moves._relance_subject(mail["stage"], lang)
-                mail["body"] = moves._relance_add_fee_text(mail["stage"], bodies[mail["moves"].id])
-                rendered.append(mail)
-        for mail in multi:
-            try:
-                mail["lang"] = mail.get("lang") or mail["main"]._relance_lang(mail["stage"].mail_template_id)
-                mail["subject"], mail["body"] = mail["moves"]._relance_render(mail["stage"], lang=mail["lang"])
-            except RelanceRenderError as error:
-                failed.append((mail, error))
-                continue
-            rendered.append(mail)
-        return rendered, failed
+                mail.lang = mail.lang or langs[mail.main]
+                buckets[mail.lang].append(mail)
+            for lang, lang_mails in buckets.items():
+                todo = [mail for mail in lang_mails if mail.body is None]
+                bodies = self._render_bodies(template, lang, todo, letter, current_log_ids)
+                for mail in lang_mails:
+                    if mail.body is None:
+                        result = bodies[id(mail)]
+                        if isinstance(result, Exception):
+                            mail.error = self._render_error(template, mail, result)
+                            continue
+                        env_lang = mail.moves.with_context(lang=lang)
+                        mail.body = env_lang._relance_add_fee_text(mail.stage, result)
+                    if mail.subject is None:
+                        mail.subject = self._subject(mail.moves, mail.stage, lang)
+                if settings:
+                    self._render_settings(template, lang, [mail for mail in lang_mails if not mail.error])
 
     @api.model
-    def _render_together(self, template, lang, moves):
-        """{invoice id: body} of ``template`` for single-invoice mails, in one
-        QWeb compilation: Odoo compiles a mail template's body again for each
-        record it renders, which costs more than everything else of a mail.
-        The body is rendered in a loop over the invoices, each one's output
-        opened by a marker, then split at the markers; each part is what
-        ``_render_field("body_html", ...)`` gives for that invoice."""
-        template = template.with_context(lang=lang, relance_move_ids=(), relance_current_log_ids=())
-        first = next(iter(moves))
-        marker = f"<!--relance-{uuid.uuid4().hex}-->"
-        source = f'<t t-foreach="relance_records" t-as="object"><t t-out="relance_split"/>{template.body_html}</t>'
-        options = dict(getattr(template._fields["body_html"], "render_options", {}), post_process=False)
-        output = template._render_template(
-            source,
-            "account.move",
-            [first.id],
-            engine="qweb",
-            add_context={"relance_records": moves, "relance_split": Markup(marker)},
-            options=options,
-        )[first.id]
-        parts = str(output).split(marker)[1:]
-        if len(parts) != len(moves):
-            raise ValueError("the template's output cannot be split per invoice")
-        return template._render_template_postprocess(
-            "account.move", {move.id: Markup(part) for move, part in zip(moves, parts, strict=True)}
+    def _render_bodies(self, template, lang, mails, letter, current_log_ids):
+        """{id(mail): body or the exception} of ``template`` in ``lang``.
+
+        The body is compiled once for all (Odoo compiles a mail template's
+        QWeb again for every record, which costs more than everything else of
+        a mail), then each mail is rendered on its own, with a copy of the
+        values and its invoice as ``object``, as ``ir.qweb._render`` does: a
+        value one mail sets never reaches another one. The result equals
+        ``template._render_field("body_html", ...)`` for that invoice."""
+        if not mails:
+            return {}
+        if not template:
+            return {id(mail): Markup("") for mail in mails}
+        template = template.with_context(lang=lang)
+        source = template.body_html or ""
+        base_values = template._render_eval_context()
+        options = {
+            key: value
+            for key, value in getattr(template._fields["body_html"], "render_options", {}).items()
+            if key != "post_process"
+        }
+        qweb = self.env["ir.qweb"].with_context(lang=lang, **options)
+        results = {}
+        try:
+            functions, name = qweb._compile(html.fragment_fromstring(source, create_parent="div"))
+        except Exception as error:  # a template that does not even compile fails each of its mails
+            return {id(mail): error for mail in mails}
+        rendered = {}
+        for mail in mails:
+            record = mail.main.with_context(
+                lang=lang,
+                relance_move_ids=mail.moves.ids,
+                relance_mail_levels=tuple((move.id, stage.level) for move, stage in mail.stage_by_move.items()),
+                relance_letter=letter,
+                relance_current_log_ids=tuple(current_log_ids),
+            )
+            values = dict(base_values, object=record, ctx=record.env.context)
+            try:
+                renderer = qweb._prepare_environment(values)
+                check_values(values)
+                output = "".join(functions[name](renderer, values))[5:-6]  # the <div> wrapper
+                rendered[id(mail)] = template._render_template_postprocess(
+                    "account.move", {mail.main.id: Markup(output)}
+                )[mail.main.id]
+            except Exception as error:
+                rendered[id(mail)] = error
+        results.update(rendered)
+        return results
+
+    @api.model
+    def _render_error(self, template, mail, error):
+        _logger.warning(
+            "Reminder template %s (level %s) failed for %s",
+            template.display_name,
+            mail.stage.level,
+            mail.main.name,
+            exc_info=error,
+        )
+        return RelanceRenderError(
+            self.env._(
+                "The mail template “%(template)s” of reminder level %(level)s cannot be rendered "
+                "for %(invoice)s: fix the template (Settings > Technical > Email Templates).",
+                template=template.display_name,
+                level=mail.stage.level,
+                invoice=mail.main.display_name,
+            ),
+            detail="".join(traceback.format_exception(error)),
         )
 
     @api.model
-    def _ensure_tokens(self, moves):
-        """The portal access tokens of these invoices (the mail's “View
-        Invoice” link), in one query: ``_portal_ensure_token`` writes them one
-        by one through ``account.move.write``, which re-checks each invoice's
-        lines. A token is a plain column nothing depends on."""
-        missing = moves.filtered(lambda move: not move.access_token)
-        if not missing:
+    def _render_settings(self, template, lang, mails):
+        """Sender, From, Reply-To, Cc and mail server of ``mails``: the
+        template's own when it sets them, else the product's rule (the
+        salesperson when a real person can answer, else the company)."""
+        if not mails:
             return
-        tokens = {str(move.id): str(uuid.uuid4()) for move in missing}
-        self.env.cr.execute(
-            "UPDATE account_move SET access_token = %s::jsonb ->> id::text WHERE id IN %s AND access_token IS NULL",
-            [json.dumps(tokens), tuple(missing.ids)],
+        mains = self.env["account.move"].union(*(mail.main for mail in mails))
+        template = template.with_context(lang=lang)
+        rendered = {}
+        for field in ("email_from", "reply_to", "email_cc"):
+            if template and template[field]:
+                try:
+                    rendered[field] = template._render_field(field, mains.ids)
+                except Exception as error:
+                    rendered[field] = error
+        for mail in mails:
+            try:
+                self._apply_settings(template, mail, rendered)
+            except UserError as error:
+                mail.error = error
+
+    @api.model
+    def _apply_settings(self, template, mail, rendered):
+        main = mail.main
+        mail.author, default_from = self._sender(main)
+
+        def value(field):
+            result = rendered.get(field)
+            if isinstance(result, Exception):
+                raise self._setting_error(template, mail, field)
+            return (result or {}).get(main.id) or ""
+
+        email_from = value("email_from")
+        if template.email_from:
+            if not email_split_and_format(email_from) or not email_normalize(email_from):
+                raise self._setting_error(template, mail, "email_from")
+            mail.email_from = email_from
+            user = main.relance_sender_user_id
+            if not (user and email_normalize(email_from) == email_normalize(user.email or "")):
+                mail.author = main.company_id.partner_id
+        else:
+            mail.email_from = default_from
+        reply_to = value("reply_to")
+        if template.reply_to and not email_split_and_format(reply_to):
+            raise self._setting_error(template, mail, "reply_to")
+        mail.reply_to = reply_to or mail.email_from
+        cc = email_split_and_format(value("email_cc"))
+        partners = self.env["res.partner"]
+        mail.cc_partners = partners.union(*partners.sudo()._find_or_create_from_emails(cc)) if cc else partners
+        mail.mail_server = template.mail_server_id
+
+    @api.model
+    def _setting_error(self, template, mail, field):
+        return UserError(
+            self.env._(
+                "The “%(field)s” of the mail template “%(template)s” gives no valid address for %(invoice)s: "
+                "fix the template (Settings > Technical > Email Templates).",
+                field=template._fields[field].get_description(self.env)["string"],
+                template=template.display_name,
+                invoice=mail.main.display_name,
+            )
         )
-        missing.invalidate_recordset(["access_token"])
+
+    @api.model
+    def _sender(self, move):
+        """(author partner, email_from) of a reminder of ``move``: the
+        salesperson when a real person can answer, else the company; never
+        a bot."""
+        user = move.relance_sender_user_id
+        if user:
+            return user.partner_id, user.email_formatted
+        company = move.company_id
+        if not email_normalize(company.email or ""):
+            raise UserError(
+                self.env._(
+                    "%(company)s has no email address, and the salesperson of %(invoice)s cannot send reminders: "
+                    "enter the company's email (Settings > Companies) or a salesperson with an email address.",
+                    company=company.display_name,
+                    invoice=move.display_name,
+                )
+            )
+        return company.partner_id, company.email_formatted
+
+    @api.model
+    def _dry_run(self, mails):
+        """Render ``mails`` as the run will, keep nothing (portal tokens the
+        rendering may write are rolled back): {invoice id: error sentence}
+        of those that fail."""
+        failures = {}
+
+        class DryRun(Exception):
+            pass
+
+        try:
+            with self.env.cr.savepoint():
+                self._render_mails(mails)
+                for mail in mails:
+                    if mail.error:
+                        reason = self.env["relance.log"]._failure_texts(mail.error)[0]
+                        for move in mail.moves:
+                            failures[move.id] = reason
+                raise DryRun
+        except DryRun:
+            self.env.invalidate_all()
+        return failures
 
     # ------------------------------------------------------------------
     # Records
     # ------------------------------------------------------------------
 
     @api.model
-    def _create(self, mails, kind, pdfs):
-        """The messages, mails, notifications, attachments and history lines
-        of rendered ``mails``, in bulk. Raises on any database error (the
-        caller then sends them one by one)."""
+    def _post(self, mails, kind, pdfs):
+        """The messages of rendered ``mails`` in the invoices' chatter and
+        their queued mails, through Odoo's mail API, then the history lines
+        and letters. Raises on a database error (the caller isolates it)."""
         env = self.env
+        Move = env["account.move"]
+        mains = Move.union(*(mail.main for mail in mails))
+        attachments = env["relance.document"]._mail_attachments(mails, pdfs)
+        alias_domains = mains.sudo()._mail_get_alias_domains(default_company=env.company)
+        parents = self._thread_parents(mains)
         subtype = env.ref("mail.mt_comment")
-        attachments = self._attachments(mails, pdfs)
-        messages = (
-            env["mail.message"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "model": "account.move",
-                        "res_id": mail["main"].id,
-                        "record_name": mail["main"].display_name,
-                        "record_company_id": mail["main"].company_id.id,
-                        "body": Markup(mail["body"]),
-                        "subject": mail["subject"],
-                        "author_id": mail["author"].id,
-                        "email_from": mail["from"],
-                        "reply_to": mail["from"],
-                        "reply_to_force_new": False,
-                        "message_type": "comment",
-                        "subtype_id": subtype.id,
-                        "is_internal": False,
-                        "email_layout_xmlid": MAIL_LAYOUT,
-                        "email_add_signature": False,
-                        "partner_ids": [Command.link(mail["main"].partner_id.id)],
-                        "attachment_ids": [Command.link(attachment.id) for attachment in attachments[index]],
-                    }
-                    for index, mail in enumerate(mails)
-                ]
-            )
-        )
-        partners = env["res.partner"].union(*(mail["main"].partner_id for mail in mails))
-        recipients = env["mail.followers"]._get_recipient_data(None, "comment", False, pids=partners.ids)[0]
-        partners.sudo().user_ids  # noqa: B018 - read for all at once (the portal link checks each customer's users)
-        mail_values = []
-        for mail, message in zip(mails, messages, strict=True):
-            main = mail["main"]
-            partner = main.partner_id
-            data = dict(recipients[partner.id], notif="email", lang=mail["lang"])
-            msg_vals = {
-                "email_layout_xmlid": MAIL_LAYOUT,
-                "model": "account.move",
-                "res_id": main.id,
-                "message_type": "comment",
-                "subtype_id": subtype.id,
-                "author_id": mail["author"].id,
-                "body": message.body,
-                "record_name": message.record_name,
-                "email_add_signature": False,
-                "tracking_value_ids": [],  # none: spares a search per mail
-            }
-            base = main._notify_by_email_get_base_mail_values(message, additional_values={"auto_delete": False})
-            for _lang, render_values, group in main._notify_get_classified_recipients_iterator(
-                message,
-                [data],
-                msg_vals=msg_vals,
-                model_description=main.with_context(lang=mail["lang"]).type_name,  # “View Invoice”
-                force_email_lang=mail["lang"],
-            ):
-                body_html = main._notify_by_email_render_layout(
-                    message, group, msg_vals=msg_vals, render_values=render_values
-                )
-                mail_values.append(
-                    main._notify_by_email_get_final_mail_values(
-                        group.pop("recipients"), base, additional_values={"body_html": body_html}
-                    )
-                )
-        outgoing = env["mail.mail"].sudo().create(mail_values)
-        by_message = {mail.mail_message_id.id: mail for mail in outgoing}
-        env["mail.notification"].sudo().create(
-            [
+        values_list = []
+        for index, mail in enumerate(mails):
+            main = mail.main
+            values_list.append(
                 {
-                    "mail_message_id": message.id,
-                    "mail_mail_id": by_message[message.id].id,
-                    "res_partner_id": mail["main"].partner_id.id,
-                    "notification_type": "email",
-                    "notification_status": "ready",
-                    "is_read": True,
+                    "model": "account.move",
+                    "res_id": main.id,
+                    "record_name": main.display_name,
+                    "record_company_id": main.company_id.id,
+                    "record_alias_domain_id": alias_domains[main.id].id,
+                    "parent_id": parents.get(main.id, False),
+                    "body": Markup(mail.body),
+                    "subject": mail.subject,
+                    "author_id": mail.author.id,
+                    "email_from": mail.email_from,
+                    "reply_to": mail.reply_to,
+                    "reply_to_force_new": False,
+                    "mail_server_id": mail.mail_server.id or False,
+                    "message_type": "comment",
+                    "subtype_id": subtype.id,
+                    "is_internal": False,
+                    "email_layout_xmlid": MAIL_LAYOUT,
+                    "email_add_signature": False,
+                    "partner_ids": (mail.partners | mail.cc_partners).ids,
+                    "attachment_ids": [Command.link(attachment.id) for attachment in attachments[index]],
                 }
-                for mail, message in zip(mails, messages, strict=True)
-            ]
-        )
+            )
+        messages = Move.sudo()._message_create(values_list)
+        recipients = env["mail.followers"]._get_recipient_data(
+            None, "comment", False, pids=list({pid for values in values_list for pid in values["partner_ids"]})
+        )[0]
+        type_names = self._type_names(mails)
+        for mail, message, values in zip(mails, messages, values_list, strict=True):
+            # the customer's mail only, by email whatever their preferences: a reminder is not an inbox note
+            recipients_data = [dict(recipients[pid], notif="email") for pid in values["partner_ids"]]
+            msg_vals = dict(values)  # as message_post gives them to _notify_thread
+            mail.main.with_context(lang=mail.lang)._notify_thread_by_email(
+                message,
+                recipients_data,
+                msg_vals=msg_vals,
+                mail_auto_delete=False,
+                model_description=type_names[mail.main.id],  # “View Invoice”, in the customer's language
+                force_email_lang=mail.lang,
+                force_send=False,  # queued: the mail queue sends it, never this transaction
+            )
         self._notes(mails)
+        outgoing = env["mail.mail"].sudo().search([("mail_message_id", "in", messages.ids)])
+        mail_by_message = {mail.mail_message_id.id: mail for mail in outgoing}
         log_values = []
         for mail, message in zip(mails, messages, strict=True):
-            moves, stage = mail["moves"], mail["stage"]
-            recipient = mail["main"].partner_id._relance_recipients_text()
-            for vals in moves._relance_log_values(
-                stage,
-                kind,
-                "queued",
-                recipient,
-                mail["subject"],
-                channel=stage.channel,
-                stage_by_move=mail["stage_by_move"],
-            ):
-                vals.update(mail_id=by_message[message.id].id, mail_message_id=message.id)
+            for vals in self._log_values(mail, kind, "queued", mail.partners._relance_recipients_text()):
+                vals.update(mail_id=mail_by_message.get(message.id, env["mail.mail"]).id, mail_message_id=message.id)
                 log_values.append(vals)
         logs = env["relance.log"].sudo().create(log_values)
         letters = logs.filtered(lambda log: core.uses_letter(log.channel))
         if letters and not env.context.get("relance_defer_letters"):
             letters._make_letters()  # the daily job makes its letters per batch
+        self._trigger_mail_queue()
         return logs
 
     @api.model
-    def _attachments(self, mails, pdfs):
-        """The invoice PDFs each mail attaches, created on the invoices as
-        ``message_post`` does, in one insert; a list per mail."""
-        values, owners = [], []
-        for index, mail in enumerate(mails):
-            stage = mail["stage"]
-            if not stage.attach_invoice:
-                continue
-            moves = mail["moves"]
-            for move, (name, raw) in zip(
-                moves, moves._relance_pdf_attachments(stamp=stage.stamp_invoice, prepared=pdfs), strict=True
-            ):
-                values.append({"name": name, "raw": raw, "res_model": "account.move", "res_id": move.id})
-                owners.append(index)
-        result = [self.env["ir.attachment"]] * len(mails)
-        for index, attachment in zip(owners, self.env["ir.attachment"].sudo().create(values), strict=True):
-            result[index] |= attachment
+    def _thread_parents(self, moves):
+        """{invoice id: first message of its thread}: the parent
+        ``_message_compute_parent_id`` gives a new message of a flat thread,
+        for a batch in one query."""
+        if not moves:
+            return {}
+        self.env["mail.message"].flush_model(["model", "res_id", "message_type"])
+        self.env.cr.execute(
+            """
+            SELECT res_id, MIN(id) FROM mail_message
+             WHERE model = 'account.move' AND res_id IN %s AND message_type != 'user_notification'
+             GROUP BY res_id
+            """,
+            [tuple(moves.ids)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _type_names(self, mails):
+        """{invoice id: its type (“Invoice”, “Facture”) in its reminder's
+        language}. ``type_name`` has no ``depends_context``: it is computed
+        again for each language."""
+        result = {}
+        by_lang = defaultdict(list)
+        for mail in mails:
+            by_lang[mail.lang].append(mail.main.id)
+        for lang, ids in by_lang.items():
+            moves = self.env["account.move"].browse(ids).with_context(lang=lang)
+            moves.invalidate_recordset(["type_name"])
+            result.update({move.id: move.type_name for move in moves})
+            moves.invalidate_recordset(["type_name"])
         return result
+
+    @api.model
+    def _trigger_mail_queue(self):
+        """Ask the mail queue to run now rather than at its next hourly call."""
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
 
     @api.model
     def _notes(self, mails):
@@ -333,8 +611,8 @@ class RelanceSender(models.AbstractModel):
         author = self.env.user.partner_id
         values = []
         for mail in mails:
-            main = mail["main"]
-            for move in mail["moves"] - main:
+            main = mail.main
+            for move in mail.moves - main:
                 values.append(
                     {
                         "model": "account.move",
@@ -343,7 +621,7 @@ class RelanceSender(models.AbstractModel):
                         "body": Markup("<p>%s</p>")
                         % self.env._(
                             "Reminder level %(level)s sent with %(invoice)s.",
-                            level=mail["stage"].level,
+                            level=mail.stage_by_move[move].level,
                             invoice=main.name,
                         ),
                         "message_type": "comment",
@@ -353,64 +631,163 @@ class RelanceSender(models.AbstractModel):
                     }
                 )
         if values:
-            self.env["mail.message"].sudo().create(values)
-
-    # ------------------------------------------------------------------
-    # One by one
-    # ------------------------------------------------------------------
+            self.env["account.move"].sudo()._message_create(values)
 
     @api.model
-    def _send_one(self, lines, kind="auto", pdfs=None):
-        """Send one mail (or letter) for these plan lines through
-        ``account.move._relance_send``, isolated in a savepoint.
-
-        :return: (1 if the mail was handled (sent or failed) else 0, its history lines)
-        """
-        no_logs = self.env["relance.log"]
-        if not lines:
-            return 0, no_logs
-        stages = self.env["relance.stage"].browse([line.stage_id for line in lines])
-        moves = self.env["account.move"].browse([line.invoice_id for line in lines])
-        stage_by_move = dict(zip(moves, stages, strict=True))
-        top_stage = max(stages, key=lambda stage: stage.level)
-        try:
-            with self.env.cr.savepoint():
-                logs = moves._relance_send(
-                    top_stage,
-                    kind,
-                    stage_by_move=stage_by_move,
-                    attach_pdf=top_stage.attach_invoice,
-                    prepared_pdfs=pdfs,
-                )
-        except UserError as error:
-            # template error, bad address…: recorded as failed, the others go on
-            logs = self._failed(moves, top_stage, stage_by_move, kind, error)
-        except psycopg2.IntegrityError:
-            # another run recorded this level in the meantime: never twice
-            _logger.info("Reminder of %s already sent by another run", moves.mapped("name"))
-            return 0, no_logs
-        return 1, logs
+    def _log_values(self, mail, kind, state, recipient, subject=None, channel=None):
+        """History lines of a reminder: each invoice its own level."""
+        return [
+            {
+                "move_id": move.id,
+                "partner_id": move.commercial_partner_id.id,
+                "company_id": move.company_id.id,
+                "program_id": mail.stage_by_move.get(move, mail.stage).program_id.id,
+                "stage_id": mail.stage_by_move.get(move, mail.stage).id,
+                "level": mail.stage_by_move.get(move, mail.stage).level,
+                "date": move.company_id._relance_today(),
+                "kind": kind,
+                "channel": channel or mail.channel,
+                "state": state,
+                "recipient": recipient,
+                "subject": mail.subject if subject is None else subject,
+                "amount_residual": move.amount_residual,
+            }
+            for move in mail.moves
+        ]
 
     @api.model
-    def _failed(self, moves, stage, stage_by_move, kind, error):
+    def _failed(self, mail, kind):
         """Failed history lines for a reminder that could not be made, with the reason."""
-        reason, detail = self.env["relance.log"]._failure_texts(error)
-        _logger.warning("Reminder of %s failed: %s", moves.mapped("name"), reason)
+        reason, detail = self.env["relance.log"]._failure_texts(mail.error)
+        _logger.warning("Reminder of %s failed: %s", mail.moves.mapped("name"), reason)
+        lang = mail.lang or mail.main.partner_id.lang or "en_US"
+        subject = mail.subject or self._subject(mail.moves, mail.stage, lang)
+        recipient = ", ".join(email for email in mail.partners.mapped("email") if email)
         return (
             self.env["relance.log"]
             .sudo()
             .create(
                 [
                     dict(vals, failure_reason=reason, failure_detail=detail)
-                    for vals in moves._relance_log_values(
-                        stage,
-                        kind,
-                        "failed",
-                        ", ".join(email for email in moves.partner_id.mapped("email") if email),
-                        moves._relance_subject(stage),
-                        channel=stage.channel,
-                        stage_by_move=stage_by_move,
-                    )
+                    for vals in self._log_values(mail, kind, "failed", recipient, subject)
                 ]
             )
         )
+
+    # ------------------------------------------------------------------
+    # Letters, tests, records
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _send_letter(self, mail, kind):
+        """The reminder as a letter only: generated, stored on the history
+        lines and waiting there to be printed and posted."""
+        main = mail.main
+        lang = self._lang(main, mail.stage.mail_template_id)[main]
+        mail.subject = self._subject(mail.moves, mail.stage, lang)
+        address_lines = main.partner_id._display_address(without_company=False).splitlines()
+        address = ", ".join(line.strip() for line in address_lines if line.strip())
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .create(self._log_values(mail, kind, "to_print", address, channel=core.CHANNEL_LETTER))
+        )
+        # the note first: the letter covers the lines of one message
+        logs.mail_message_id = self._post_note(
+            main,
+            self.env._(
+                "Reminder letter level %(level)s generated, to print from the Reminder History.",
+                level=mail.stage.level,
+            ),
+        )
+        for move in mail.moves - main:
+            self._post_note(
+                move,
+                self.env._(
+                    "Reminder letter level %(level)s made with %(invoice)s.", level=mail.stage.level, invoice=main.name
+                ),
+            )
+        if not self.env.context.get("relance_defer_letters"):
+            logs._make_letters()  # the daily job makes its letters per batch
+        return logs
+
+    @api.model
+    def _post_note(self, move, body):
+        return move.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+
+    @api.model
+    def _send_test(self, moves, stage, subject=None, body=None, attach_pdf=True, channel=None):
+        """The reminder of ``stage`` to the current user only: it never counts
+        as a stage and is not posted on the invoice. A letter is generated
+        and attached to the test mail. Leaves at once (the mail queue is
+        asked to run)."""
+        user = self.env.user
+        if not email_normalize(user.email or ""):
+            raise UserError(
+                self.env._("Your user has no valid email address: set one in your preferences to receive tests.")
+            )
+        mail = RelanceMail(moves, stage, channel=channel, partners=user.partner_id, subject=subject, body=body)
+        self._render_mails([mail])
+        if mail.error:
+            raise mail.error
+        subject = self.env._("[Test] %s", mail.subject)
+        attachments = (
+            self.env["relance.document"]._pdf_attachments(moves, stamp=stage.stamp_invoice) if attach_pdf else []
+        )
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .create(self._log_values(mail, "test", "queued", user.email_formatted, subject=subject))
+        )
+        if core.uses_letter(mail.channel):
+            letter = logs._make_letters()
+            attachments.append((letter.name, letter.raw))
+        outgoing = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": subject,
+                    "body_html": mail.body,
+                    "author_id": mail.author.id,
+                    "email_from": mail.email_from,
+                    "reply_to": mail.reply_to,
+                    "mail_server_id": mail.mail_server.id or False,
+                    # one copy: recipient_ids alone (email_to as well would send a second one)
+                    "recipient_ids": [Command.link(user.partner_id.id)],
+                    "auto_delete": False,
+                    "attachment_ids": [
+                        Command.create({"name": name, "raw": raw, "res_model": "mail.mail"})
+                        for name, raw in attachments
+                    ],
+                }
+            )
+        )
+        logs.mail_id = outgoing
+        self._trigger_mail_queue()
+        return logs
+
+    @api.model
+    def _record(self, moves, stage, note=None, channel="other", stage_by_move=None):
+        """A reminder made outside Odoo (a phone call…): counts as its level."""
+        mail = RelanceMail(moves, stage, stage_by_move=stage_by_move, channel=channel)
+        logs = (
+            self.env["relance.log"]
+            .sudo()
+            .create(
+                [
+                    dict(vals, note=note or False)
+                    for vals in self._log_values(mail, "manual", "recorded", False, subject=False)
+                ]
+            )
+        )
+        for move in moves:
+            self._post_note(
+                move,
+                self.env._(
+                    "Reminder level %(level)s recorded without sending%(note)s.",
+                    level=mail.stage_by_move.get(move, stage).level,
+                    note=f": {note}" if note else "",
+                ),
+            )
+        return logs

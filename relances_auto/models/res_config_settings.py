@@ -42,14 +42,16 @@ class ResConfigSettings(models.TransientModel):
         self.execute()  # apply the settings on screen before simulating them
         company = self.company_id or self.env.company
         self.env["relance.job"].with_company(company)._send_digest(company, user)
+        self.env["relance.sender"]._trigger_mail_queue()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "title": self.env._("Simulation sent"),
+                "title": self.env._("Simulation queued"),
                 "message": self.env._(
-                    "The simulation of today's reminders was mailed to %s. Nothing was sent to any customer.",
+                    "The simulation of the next automatic run is queued for %s: it leaves within a minute. "
+                    "Nothing is sent to any customer.",
                     user.email_formatted,
                 ),
             },

@@ -95,7 +95,7 @@ class TestInvoiceReminders(RelancesCommon):
         self.assertEqual(move.relance_days_late, 11)
         self.assertEqual(move.relance_program_id, self.program)
         stage_1 = self.program.stage_ids.filtered(lambda s: s.level == 1)
-        move._relance_record(stage_1, note="Phone call")
+        move.env["relance.sender"]._record(move, stage_1, note="Phone call")
         self.assertEqual((move.relance_last_level, move.relance_count), (1, 1))
         self.assertEqual(str(move.relance_last_date), "2026-03-31")
         self.assertEqual(move.relance_last_label, "Today (#1)")
@@ -107,7 +107,7 @@ class TestInvoiceReminders(RelancesCommon):
     def test_tests_never_count(self):
         move = self._create_invoice(due_date="2026-03-20")
         stage_1 = self.program.stage_ids.filtered(lambda s: s.level == 1)
-        move._relance_send_test(stage_1)
+        move.env["relance.sender"]._send_test(move, stage_1)
         self.assertEqual(len(move.relance_log_ids), 1)
         self.assertEqual((move.relance_last_level, move.relance_count), (0, 0))
         self.assertEqual(self._plan(move)[move.id].level, 1)
@@ -116,7 +116,7 @@ class TestInvoiceReminders(RelancesCommon):
         due = self._create_invoice(due_date="2026-03-20")
         not_yet = self._create_invoice(due_date="2026-03-28")
         reminded = self._create_invoice(due_date="2026-03-20")
-        reminded._relance_record(self.program.stage_ids.filtered(lambda s: s.level == 1))
+        reminded.env["relance.sender"]._record(reminded, self.program.stage_ids.filtered(lambda s: s.level == 1))
         found = self.env["account.move"].search(
             [("relance_to_remind", "=", True), ("company_id", "=", self.company.id)]
         )
@@ -172,7 +172,7 @@ class TestInvoiceReminders(RelancesCommon):
 
     def test_history_lines_are_named(self):
         move = self._create_invoice(due_date="2026-03-20")
-        log = move._relance_record(self.program.stage_ids.filtered(lambda s: s.level == 1))
+        log = move.env["relance.sender"]._record(move, self.program.stage_ids.filtered(lambda s: s.level == 1))
         self.assertIn(move.name, log.display_name)
         self.assertEqual(log.partner_id, self.customer)
         self.assertEqual(log.amount_residual, 1000.0)

@@ -45,7 +45,7 @@ class TestReminderDocuments(RelancesCommon):
 
     def _send(self, moves, level, **kwargs):
         with self.mock_mail_gateway():
-            logs = moves._relance_send(self.stages[level], "manual", **kwargs)
+            logs = moves.env["relance.sender"]._send(moves, self.stages[level], "manual", **kwargs)
         return logs
 
     def _attachments(self, logs):
@@ -56,7 +56,9 @@ class TestReminderDocuments(RelancesCommon):
     # ------------------------------------------------------------------
 
     def test_each_customer_reads_its_language(self):
-        (self.move_fr | self.move_en)._relance_record(self.stages[1], note="Phone call")  # a previous reminder
+        (self.move_fr | self.move_en).env["relance.sender"]._record(
+            (self.move_fr | self.move_en), self.stages[1], note="Phone call"
+        )  # a previous reminder
         logs_fr = self._send(self.move_fr, 2)
         logs_en = self._send(self.move_en, 2)
         mail_fr, mail_en = logs_fr.mail_id, logs_en.mail_id
@@ -72,8 +74,8 @@ class TestReminderDocuments(RelancesCommon):
     def test_ref_lists_every_invoice_of_one_mail(self):
         second = self._create_invoice(due_date="2026-03-10")
         logs = self._send(self.move_fr | second, 2)
-        numbers = ", ".join(sorted((self.move_fr | second).mapped("name")))
-        self.assertEqual(logs.mail_id.subject, f"Deuxième relance : la facture {numbers} est toujours impayée")
+        first, last = sorted((self.move_fr | second).mapped("name"))
+        self.assertEqual(logs.mail_id.subject, f"Deuxième relance : les factures {first} et {last} restent impayées")
         self.assertEqual(len(logs.mail_id), 1, "one mail for both invoices")
 
     # ------------------------------------------------------------------
@@ -104,7 +106,7 @@ class TestReminderDocuments(RelancesCommon):
     def test_no_stamp_before_the_due_date_or_when_disabled(self):
         not_due = self._create_invoice(partner=self.english_customer, due_date="2026-04-10")
         self.assertFalse(not_due._relance_stamp_applies())
-        attachments = not_due._relance_pdf_attachments(stamp=True)
+        attachments = not_due.env["relance.document"]._pdf_attachments(not_due, stamp=True)
         self.assertEqual(attachments[0][0], f"{not_due.name.replace('/', '_')}.pdf")
         self.assertNotIn(b"relance_stamp", attachments[0][1])
         self.stages[2].stamp_invoice = False
@@ -283,7 +285,7 @@ class TestReminderDocuments(RelancesCommon):
     def test_test_send_attaches_the_letter(self):
         self.stages[2].channel = "email_letter"
         with self.mock_mail_gateway():
-            logs = self.move_fr._relance_send_test(self.stages[2])
+            logs = self.move_fr.env["relance.sender"]._send_test(self.move_fr, self.stages[2])
         names = logs.mail_id.attachment_ids.mapped("name")
         self.assertTrue(any(name.startswith("Lettre de relance") for name in names), names)
         self.assertEqual(self.move_fr.relance_last_level, 0)
@@ -301,23 +303,29 @@ class TestReminderDocuments(RelancesCommon):
 
     def test_legal_mentions_in_the_formal_notice(self):
         self.company.relance_legal_mention = True
-        body = self.move_fr._relance_render(self.stages[3])[1]
+        body = self.move_fr.env["relance.sender"]._render(self.move_fr, self.stages[3])[1]
         self.assertIn("article L441-10 du Code de commerce", body)
         self.assertIn("indemnité forfaitaire pour frais de recouvrement de 40 euros", body)
         self.assertIn("taux de refinancement de la Banque centrale européenne majoré de 10 points", body)
         self.company.relance_late_interest_rate = 12.5
-        body = self.move_fr._relance_render(self.stages[3])[1]
+        body = self.move_fr.env["relance.sender"]._render(self.move_fr, self.stages[3])[1]
         self.assertIn("au taux annuel de 12,50\N{NO-BREAK SPACE}%", body)
-        body_en = self.move_en._relance_render(self.stages[3])[1]
+        body_en = self.move_en.env["relance.sender"]._render(self.move_en, self.stages[3])[1]
         self.assertIn("at the yearly rate of 12.50\N{NO-BREAK SPACE}%", body_en)
         self.assertIn("fixed indemnity of 40 euros for recovery costs", body_en)
 
     def test_no_legal_mentions_unless_asked_and_for_companies(self):
-        self.assertNotIn("L441-10", self.move_fr._relance_render(self.stages[3])[1])
+        self.assertNotIn("L441-10", self.move_fr.env["relance.sender"]._render(self.move_fr, self.stages[3])[1])
         self.company.relance_legal_mention = True
-        self.assertNotIn("L441-10", self.move_fr._relance_render(self.stages[2])[1], "only the formal notice")
+        self.assertNotIn(
+            "L441-10",
+            self.move_fr.env["relance.sender"]._render(self.move_fr, self.stages[2])[1],
+            "only the formal notice",
+        )
         self.customer.is_company = False
-        self.assertNotIn("L441-10", self.move_fr._relance_render(self.stages[3])[1], "not for consumers")
+        self.assertNotIn(
+            "L441-10", self.move_fr.env["relance.sender"]._render(self.move_fr, self.stages[3])[1], "not for consumers"
+        )
 
     def test_negative_interest_rate_refused(self):
         with self.assertRaisesRegex(Exception, "cannot be negative"):

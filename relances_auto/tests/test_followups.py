@@ -161,7 +161,7 @@ class TestFollowups(RelancesCommon):
         move = self._create_invoice(due_date=days_ago(5))  # J+3: level 2
         stage = self._stage(2)
         with self.mock_mail_gateway():
-            move.with_context(relance_today=TODAY)._relance_send_test(stage)
+            self.env["relance.sender"].with_context(relance_today=TODAY)._send_test(move, stage)
         self.assertFalse(move.relance_log_ids.fee_move_id, "a test never charges a fee")
         self._run()
         log = move.relance_log_ids.filtered(lambda log: log.kind == "auto")
@@ -176,7 +176,7 @@ class TestFollowups(RelancesCommon):
         )
         # the same level again, by hand: no second fee; the job again: nothing
         with self.mock_mail_gateway():
-            move.with_context(relance_today=TODAY)._relance_send(stage, "manual")
+            self.env["relance.sender"].with_context(relance_today=TODAY)._send(move, stage, "manual")
         self._run()
         fees = self.env["account.move"].search([("relance_fee_origin_id", "=", move.id)])
         self.assertEqual(fees, fee, "one fee invoice per invoice and level")
@@ -184,7 +184,7 @@ class TestFollowups(RelancesCommon):
         fee.action_post()
         fee.invoice_date_due = days_ago(5)
         with self.mock_mail_gateway():
-            fee.with_context(relance_today=TODAY)._relance_send(stage, "manual")
+            self.env["relance.sender"].with_context(relance_today=TODAY)._send(fee, stage, "manual")
         self.assertFalse(self.env["account.move"].search([("relance_fee_origin_id", "=", fee.id)]))
         self.assertNotIn("reminder fees of", text(fee.relance_log_ids.mail_id.body_html))
 

@@ -36,7 +36,7 @@ class TestGuards(RelancesCommon):
         self.assertEqual(self.program.stage_ids.mapped("delay_days"), [7, 15, 30], "nothing half-saved")
         self.program.stage_ids.filtered(lambda s: s.level == 3).delay_days = 3650
         move = self._create_invoice(due_date="2026-03-20")
-        move._relance_record(self.program.stage_ids.filtered(lambda s: s.level == 2))
+        move.env["relance.sender"]._record(move, self.program.stage_ids.filtered(lambda s: s.level == 2))
         self.assertEqual(move.relance_next_label, "Level 3 on 03/17/2036, by email")
 
     def test_dates_stay_in_the_calendar(self):
@@ -91,7 +91,7 @@ class TestGuards(RelancesCommon):
             self.assertEqual(company.relance_run_date.isoformat(), "2026-03-31")
             self.assertEqual(moves[company].relance_log_ids.kind, "auto", f"{company.name} got its reminder")
             digest = self._new_mails.filtered(
-                lambda m, c=company: m.email_to == c.relance_digest_user_ids.email_formatted
+                lambda m, c=company: m.recipient_ids == c.relance_digest_user_ids.partner_id
             )
             self.assertIn(moves[company].name, read_digest(digest.body_html)["rows"][0]["invoice"])
         self.assertFalse(self.company.relance_run_date, "the failing company is tried again at the next run")
@@ -100,7 +100,7 @@ class TestGuards(RelancesCommon):
             self.company.relance_run_error,
             "An unexpected error stopped the run (ValueError): the details are in the server log.",
         )
-        failure = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+        failure = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
         self.assertEqual(failure.subject, f"{self.company.name}: today's reminders failed")
         self.assertIn("tried again at the next hourly run", failure.body_html)
         self.assertNotIn("Traceback", failure.body_html)
@@ -188,9 +188,9 @@ class TestGuards(RelancesCommon):
     def test_history_is_an_audit_trail(self):
         move = self._create_invoice(due_date="2026-03-20")
         with self.mock_mail_gateway():
-            sent = move.with_user(self.billing_user)._relance_send(self.stage_1, "manual")
+            sent = self.env["relance.sender"].with_user(self.billing_user)._send(move, self.stage_1, "manual")
         call = self._create_invoice(due_date="2026-03-20")
-        recorded = call.with_user(self.billing_user)._relance_record(self.stage_1, note="Phone")
+        recorded = self.env["relance.sender"].with_user(self.billing_user)._record(call, self.stage_1, note="Phone")
         for user in (self.billing_user, self.manager_user):
             log = sent.with_user(user)
             for values in ({"level": 3}, {"recipient": "someone@else.fr"}, {"date": "2026-01-01"}, {"state": "sent"}):
@@ -228,7 +228,7 @@ class TestGuards(RelancesCommon):
             company_ids=[Command.set(company_b.ids)],
         )
         move = self._create_invoice(due_date="2026-03-20")
-        move._relance_record(self.stage_1, note="Phone")
+        move.env["relance.sender"]._record(move, self.stage_1, note="Phone")
         self.assertFalse(self.env["relance.log"].with_user(user_b).search([]))
         readonly = new_test_user(
             self.env,

@@ -3,7 +3,7 @@ from unittest.mock import patch
 import psycopg2
 from freezegun import freeze_time
 
-from odoo.addons.relances_auto.models.relance_sender import RelanceSender
+from odoo.addons.relances_auto.models.relance_sender import RelanceMail, RelanceSender
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -46,7 +46,7 @@ class TestDailyJob(RelancesCommon):
     def test_digest_then_reminders(self):
         with freeze_time(AT_HOUR), self.mock_mail_gateway():
             queued = self._run()
-            digest = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+            digest = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
             self.assertEqual(len(digest), 1, "the digest goes to its recipients")
             self.assertLess(digest.id, min((self._new_mails - digest).ids), "the digest goes first")
             self.assertIn("Dupont SARL", digest.body_html)
@@ -82,7 +82,7 @@ class TestDailyJob(RelancesCommon):
             self.company.relance_run_date = False  # even forced again the same day
             self.company.relance_digest_date = False
             self._run()
-            self.assertFalse(self._new_mails.filtered(lambda m: m.email_to != self.manager_user.email_formatted))
+            self.assertFalse(self._new_mails.filtered(lambda m: m.recipient_ids != self.manager_user.partner_id))
         self.assertEqual(len(self._auto_logs()), 3)
 
     def test_next_day_next_stage_only(self):
@@ -100,7 +100,7 @@ class TestDailyJob(RelancesCommon):
             mails = self._new_mails.filtered(lambda m: self.customer in m.recipient_ids)
         self.assertEqual(len(mails), 1, "one mail covers both invoices of the customer")
         self.assertEqual(
-            mails.subject, f"Formal notice: invoice {self.move_a1.name}, {self.move_a2.name} remains unpaid"
+            mails.subject, f"Formal notice: invoices {self.move_a1.name} and {self.move_a2.name} remain unpaid"
         )
         self.assertIn(self.move_a1.name, mails.body_html)
         self.assertIn(self.move_a2.name, mails.body_html)
@@ -121,7 +121,7 @@ class TestDailyJob(RelancesCommon):
         self.assertEqual(self._auto_logs(self.move_a2).state, "queued")
         with freeze_time("2026-04-01 05:30:00"), self.mock_mail_gateway():
             self._run()
-            digest = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+            digest = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
         self.assertIn("Failed at the last automatic run", digest.body_html)
         self.assertIn(self.move_a1.name, digest.body_html)
 
@@ -151,7 +151,7 @@ class TestDailyJob(RelancesCommon):
         self.assertEqual(self.company.relance_run_date.isoformat(), "2026-03-31")
 
     def test_crash_halfway_and_rerun(self):
-        original = RelanceSender._create
+        original = RelanceSender._post
         calls = []
 
         def crash_on_second(sender, *args, **kwargs):
@@ -164,7 +164,7 @@ class TestDailyJob(RelancesCommon):
             self._run(relance_batch_size=1)  # a first batch, committed in production
             self.assertEqual(len(self._auto_logs()), 1)
             with (
-                patch.object(RelanceSender, "_create", crash_on_second),
+                patch.object(RelanceSender, "_post", crash_on_second),
                 mute_logger("odoo.addons.relances_auto.models.relance_job"),
             ):
                 # the batch with the crash is rolled back, as its transaction would be
@@ -176,13 +176,15 @@ class TestDailyJob(RelancesCommon):
             self._run(relance_batch_size=10)
         logs = self._auto_logs()
         self.assertEqual(sorted(logs.mapped("level")), [1, 2, 3], "each reminder exactly once")
-        customer_mails = self._new_mails.exists().filtered(lambda m: m.email_to != self.manager_user.email_formatted)
+        customer_mails = self._new_mails.exists().filtered(lambda m: m.recipient_ids != self.manager_user.partner_id)
         self.assertEqual(len(customer_mails), 3)
         self.assertEqual(str(self.company.relance_run_date), "2026-03-31")
 
     def test_database_refuses_a_second_automatic_send(self):
         stage = self.program.stage_ids.filtered(lambda s: s.level == 1)
-        values = self.move_a1._relance_log_values(stage, "auto", "queued", "x", "x")
+        values = self.move_a1.env["relance.sender"]._log_values(
+            RelanceMail(self.move_a1, stage), "auto", "queued", "x", "x"
+        )
         history = self.env["relance.log"].sudo()  # only the product writes the history
         history.create(values)
         with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"):
@@ -194,7 +196,7 @@ class TestDailyJob(RelancesCommon):
         self.program.mode = "manual"
         with freeze_time(AT_HOUR), self.mock_mail_gateway():
             self._run()
-        self.assertEqual(self._new_mails.mapped("email_to"), [self.manager_user.email_formatted])
+        self.assertEqual(self._new_mails.recipient_ids, self.manager_user.partner_id)
         self.assertIn("Program in manual mode", self._new_mails.body_html)
         self.assertFalse(self._auto_logs())
 
@@ -204,7 +206,7 @@ class TestDailyJob(RelancesCommon):
         self.customer_b.write({"street": "3 place Bellecour", "city": "Lyon"})
         with freeze_time(AT_HOUR), self.mock_mail_gateway():
             self._run()
-            digest = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+            digest = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
             self.assertIn("Letters to print:", digest.body_html)
             self.assertIn("Will be sent by letter", digest.body_html)
             self.assertFalse(self._new_mails.filtered(lambda m: self.customer_b in m.recipient_ids), "no mail")
@@ -220,7 +222,7 @@ class TestDailyJob(RelancesCommon):
         self.program.stage_ids.filtered(lambda s: s.level == 2).channel = "letter"
         with freeze_time(AT_HOUR), self.mock_mail_gateway():
             self._run()
-            digest = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+            digest = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
             self.assertIn("No postal address for the letter", digest.body_html)
         self.assertFalse(self._auto_logs(self.move_b1))
 
@@ -239,7 +241,7 @@ class TestDailyJob(RelancesCommon):
         self.assertEqual(len(self._auto_logs()), 3)
         with freeze_time("2026-03-31 07:05:00"), self.mock_mail_gateway():
             self.env["relance.job"]._run(companies=self.company | other)
-            digests = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+            digests = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
         self.assertEqual(theirs.relance_log_ids.level, 1)
         self.assertEqual(theirs.relance_log_ids.company_id, other)
         self.assertEqual(len(digests), 1, "only the other company's digest")
@@ -279,7 +281,8 @@ class TestSimulation(RelancesCommon):
         self.program.mode = "auto"
         mails = self._simulate(self.manager_user)
         self.assertEqual(len(mails), 1, "only to me")
-        self.assertEqual(mails.email_to, self.manager_user.email_formatted)
+        self.assertEqual(mails.recipient_ids, self.manager_user.partner_id)
+        self.assertFalse(mails.email_to, "one copy")
         body = mails.body_html
         self.assertIn("Dupont SARL", body)
         self.assertIn(self.move.name, body)
@@ -301,10 +304,8 @@ class TestSimulation(RelancesCommon):
 
     def test_same_digest_as_the_job(self):
         self.company.relance_digest_user_ids = self.manager_user
-        job_mail = None
+        simulated = self._simulate(self.manager_user)  # before the run: the same day's plan
         with freeze_time(AT_HOUR), self.mock_mail_gateway():
             self.env["relance.job"]._run(companies=self.company)
-            job_mail = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
-        self.company.relance_digest_date = False
-        simulated = self._simulate(self.manager_user)
+            job_mail = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
         self.assertEqual(simulated.body_html, job_mail.body_html)

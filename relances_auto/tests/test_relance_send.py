@@ -43,7 +43,8 @@ class TestRelanceSend(RelancesCommon):
             self._wizard().save().action_send_test()
         mail = self._new_mails
         self.assertEqual(len(mail), 1)
-        self.assertEqual(mail.email_to, self.billing_user.email_formatted)
+        self.assertEqual(mail.recipient_ids, self.billing_user.partner_id)
+        self.assertFalse(mail.email_to, "one copy")
         self.assertTrue(mail.subject.startswith("[Test] Second reminder"))
         self.assertEqual(mail.state, "outgoing")
         self.assertTrue(mail.attachment_ids, "the invoice is attached")
@@ -178,6 +179,6 @@ class TestRelanceSend(RelancesCommon):
         self.assertMailMail(other_partner, "outgoing")
         self.assertEqual(len(self._new_mails), 2, "one mail per invoice")
         message = result["params"]["message"]
-        self.assertIn("2 reminders sent.", message)
+        self.assertIn("2 reminders queued: they leave within a minute.", message)
         self.assertIn(f"{not_late.name}: no reminder due yet", message)
         self.assertIn(f"{nomail.name}: no valid email address", message)

@@ -3,6 +3,7 @@ import datetime
 from freezegun import freeze_time
 from lxml import html as lxml_html
 
+from odoo.addons.relances_auto.models.relance_sender import RelanceMail
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -56,8 +57,8 @@ class TestBatchedQueuing(RelancesCommon):
     def test_job_mail_reads_like_a_mail_sent_by_hand(self):
         with freeze_time(AT_HOUR):
             (self.en_hand | self.fr_hand).relance_auto_enabled = False  # the job leaves the twins alone
-            self.en_hand._relance_send(self.stage_1, "manual")
-            self.fr_hand._relance_send(self.stage_1, "manual")
+            self.en_hand.env["relance.sender"]._send(self.en_hand, self.stage_1, "manual")
+            self.fr_hand.env["relance.sender"]._send(self.fr_hand, self.stage_1, "manual")
         self._run()
         for auto, hand, words in (
             (self.en_auto, self.en_hand, ("Dear Dupont SARL", "View Invoice")),
@@ -130,7 +131,9 @@ class TestBatchedQueuing(RelancesCommon):
             if line.send
         ]
         self.assertEqual(len(plan), 4)
-        concurrent = self.en_auto._relance_log_values(self.stage_1, "auto", "queued", "x", "x")
+        concurrent = self.en_auto.env["relance.sender"]._log_values(
+            RelanceMail(self.en_auto, self.stage_1), "auto", "queued", "x", "x"
+        )
         self.env["relance.log"].sudo().create(concurrent)
         with freeze_time(AT_HOUR), self.mock_mail_gateway(), mute_logger("odoo.sql_db"):
             done, logs = self.env["relance.sender"]._queue(plan, "auto")

@@ -1,5 +1,6 @@
 import datetime
 
+from odoo.addons.relances_auto.models.relance_sender import RelanceMail
 from odoo.tests import Form, tagged
 
 from .common import RelancesCommon
@@ -45,7 +46,7 @@ class TestRelancesApp(RelancesCommon):
 
     def _history(self, move, level, day):
         stage = self.program.stage_ids.filtered(lambda s: s.level == level)
-        values = move._relance_log_values(stage, "auto", "sent", "x", "x")[0]
+        values = move.env["relance.sender"]._log_values(RelanceMail(move, stage), "auto", "sent", "x", "x")[0]
         return self.env["relance.log"].sudo().create(dict(values, date=day))
 
     def test_history_knows_when_the_invoice_was_paid(self):

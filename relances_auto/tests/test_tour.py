@@ -2,6 +2,7 @@ import datetime
 
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+from odoo.addons.relances_auto.models.relance_sender import RelanceMail
 from odoo.tests import tagged
 
 from .common import read_digest
@@ -31,7 +32,7 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         )
         log = move.relance_log_ids
         self.assertEqual((log.kind, log.level, log.state), ("test", 2, "queued"))
-        self.assertEqual(log.mail_id.email_to, self.env.user.email_formatted)
+        self.assertEqual(log.mail_id.recipient_ids, self.env.user.partner_id)
         self.assertEqual(move.relance_last_level, 0)
 
     def test_settings_screen(self):
@@ -72,7 +73,7 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         )
         move.action_post()
         move.invoice_date_due = today - datetime.timedelta(days=10)
-        log = move._relance_send(stage, "manual")
+        log = move.env["relance.sender"]._send(move, stage, "manual")
         self.assertEqual(log.state, "to_print")
         # a reminder that is not a letter: the filtered list no longer shows it
         other = self.init_invoice(
@@ -82,7 +83,7 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
             invoice_date=today - datetime.timedelta(days=40),
             post=True,
         )
-        other._relance_record(stage, note="Phone call")
+        other.env["relance.sender"]._record(other, stage, note="Phone call")
         url = "/odoo/action-relances_auto.relance_log_action"
         self.start_tour(url, "relances_auto_letters_tour", login=self.env.user.login)
         self.assertEqual(log.state, "printed")
@@ -132,7 +133,7 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
     def test_send_me_a_simulation(self):
         self.env.user.groups_id |= self.env.ref("base.group_system")
         self.start_tour("/odoo/settings#account", "relances_auto_simulation_tour", login=self.env.user.login)
-        digest = self.env["mail.mail"].search([("email_to", "=", self.env.user.email_formatted)])
+        digest = self.env["mail.mail"].search([("recipient_ids", "=", self.env.user.partner_id.id)])
         self.assertTrue(digest.filtered(lambda m: "Simulation of the automatic reminders" in m.body_html))
 
     def _relances_app_data(self):
@@ -155,7 +156,7 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         )
         paid.action_post()
         stage = company.relance_program_id.stage_ids.filtered(lambda s: s.level == 1)
-        values = paid._relance_log_values(stage, "auto", "sent", "x", "x")[0]
+        values = paid.env["relance.sender"]._log_values(RelanceMail(paid, stage), "auto", "sent", "x", "x")[0]
         self.env["relance.log"].sudo().create(dict(values, date=today - datetime.timedelta(days=40)))
         self.env["account.payment.register"].with_context(active_model="account.move", active_ids=paid.ids).create(
             {"payment_date": today - datetime.timedelta(days=35)}

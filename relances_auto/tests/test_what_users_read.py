@@ -52,7 +52,7 @@ class TestWhatUsersRead(RelancesCommon):
             cls.never = cls._create_invoice(partner=cls.never_customer, due_date="2026-03-20")
             cls.manual = cls._create_invoice(partner=cls.manual_customer, due_date="2026-03-20")
             cls.already = cls._create_invoice(due_date="2026-03-22")  # level 1, recorded below
-            cls.already._relance_record(cls.stages[1], note="Phone call")
+            cls.already.env["relance.sender"]._record(cls.already, cls.stages[1], note="Phone call")
             cls.not_due = cls._create_invoice(due_date="2026-04-20")  # due in 20 days
         cls.expected_en = {
             cls.by_email: ("Level 1", "Will be sent by email"),
@@ -75,7 +75,7 @@ class TestWhatUsersRead(RelancesCommon):
         self.manager_user.lang = lang
         with self.mock_mail_gateway():
             self.env["relance.job"]._send_digest(self.company, self.manager_user)
-        mail = self._new_mails.filtered(lambda m: m.email_to == self.manager_user.email_formatted)
+        mail = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
         self.assertEqual(len(mail), 1)
         return mail.subject, read_digest(mail.body_html)
 
@@ -242,7 +242,7 @@ class TestWhatUsersRead(RelancesCommon):
         odoobot = self.env.ref("base.user_root")
         self.by_email.invoice_user_id = odoobot
         with self.mock_mail_gateway():
-            self.by_email._relance_send(self.stages[1], "manual")
+            self.by_email.env["relance.sender"]._send(self.by_email, self.stages[1], "manual")
         mail = self._new_mails
         self.assertEqual(mail.email_from, self.company.email_formatted)
         self.assertEqual(mail.reply_to, self.company.email_formatted)
@@ -262,7 +262,7 @@ class TestWhatUsersRead(RelancesCommon):
         self.no_mail.invoice_user_id = seller
         self.no_mail_customer.email = "compta@sansmail.example.com"
         with self.mock_mail_gateway():
-            self.no_mail._relance_send(self.stages[1], "manual")
+            self.no_mail.env["relance.sender"]._send(self.no_mail, self.stages[1], "manual")
         mail = self._new_mails
         self.assertEqual(mail.email_from, seller.email_formatted)
         self.assertEqual(mail.reply_to, seller.email_formatted)
@@ -318,7 +318,7 @@ class TestWhatUsersRead(RelancesCommon):
         self.assertEqual(
             result["params"]["message"].splitlines(),
             [
-                "2 reminders sent.",
+                "2 reminders queued: they leave within a minute.",
                 f"• {self.by_email.name}: Level 1 sent by email",
                 f"• {self.never.name}: Level 1 sent by email",
                 "3 skipped:",

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, is_html_empty
 
 from .. import planner as core
+from ..models.relance_sender import RelanceMail
 from ..models.relance_stage import CHANNELS
 
 
@@ -79,6 +80,11 @@ class RelanceSend(models.TransientModel):
     )
     log_ids = fields.Many2many("relance.log", string="Previous Reminders", compute="_compute_move_id")
     mass_summary = fields.Html(string="Preview", compute="_compute_mass_summary", sanitize=False)
+    pause_warning = fields.Char(compute="_compute_pause_warning")
+    confirm_paused = fields.Boolean(
+        string="Send despite the pause",
+        help="These invoices' reminders are paused (a dispute, a promise to pay): tick to remind them anyway.",
+    )
     due_info = fields.Char(compute="_compute_due_info")
 
     def _mail_moves(self):
@@ -91,7 +97,7 @@ class RelanceSend(models.TransientModel):
         """The level each invoice of the mail records: the chosen stage, or
         its own stage when that is lower (an invoice a few days late, sent
         with a more late one, does not skip its first reminders)."""
-        chosen = self.stage_id
+        chosen = self.stage_id._origin
         moves = self._mail_moves()
         result = {moves[:1]: chosen}  # the invoice that leads records the stage chosen for it
         for move in moves[1:]:
@@ -138,12 +144,17 @@ class RelanceSend(models.TransientModel):
             wizard.subject = wizard.body = wizard.render_error = False
             if wizard.mass_mode or not wizard.stage_id or not wizard.move_id:
                 continue
+            sender = self.env["relance.sender"]
             try:
                 move = wizard.move_id._origin
-                wizard.subject, wizard.body = wizard._mail_moves()._relance_render(wizard.stage_id._origin)
+                stage = wizard.stage_id._origin
+                wizard.subject, wizard.body = sender._render(
+                    wizard._mail_moves(), stage, stage_by_move=wizard._stage_by_move()
+                )
                 if move.relance_days_late <= 0 and not wizard.several:
                     # not overdue: a subject saying so would be false
-                    wizard.subject = move._relance_not_due_subject()
+                    lang = sender._lang(move, stage.mail_template_id)[move]
+                    wizard.subject = sender._not_due_subject(move, lang)
             except UserError as error:
                 wizard.render_error = self.env["relance.log"]._failure_texts(error)[0]
 
@@ -166,6 +177,26 @@ class RelanceSend(models.TransientModel):
                 wizard.due_info = self.env._(
                     "%(invoice)s is not overdue: it is due in %(days)s days (%(date)s).", days=-days_late, **values
                 )
+
+    @api.depends("move_ids", "mass_mode")
+    @api.depends_context("relance_today")
+    def _compute_pause_warning(self):
+        for wizard in self:
+            paused = wizard._mail_moves().filtered("relance_paused") if not wizard.mass_mode else None
+            wizard.pause_warning = (
+                self.env._(
+                    "Reminders of %(invoices)s are paused: %(pauses)s. Tick “Send despite the pause” to remind anyway.",
+                    invoices=", ".join(paused.mapped("name")),
+                    pauses="; ".join(f"{move.name}: {move._relance_pause_text()}" for move in paused),
+                )
+                if paused
+                else False
+            )
+
+    def _check_pause(self):
+        """A paused invoice is reminded by hand only when the user confirms it."""
+        if self.pause_warning and not self.confirm_paused:
+            raise UserError(self.pause_warning)
 
     @api.depends("move_ids", "mass_mode", "mass_channel")
     def _compute_mass_summary(self):
@@ -203,7 +234,9 @@ class RelanceSend(models.TransientModel):
             raise UserError(self.env._("Choose the reminder stage to send."))
         if is_html_empty(self.body) or not self.subject:
             # raises the template's error, naming what to fix
-            self.subject, self.body = self._mail_moves()._relance_render(self.stage_id)
+            self.subject, self.body = self.env["relance.sender"]._render(
+                self._mail_moves(), self.stage_id, stage_by_move=self._stage_by_move()
+            )
 
     def _done(self, message):
         return {
@@ -219,12 +252,17 @@ class RelanceSend(models.TransientModel):
     def action_send_test(self):
         """Send me a test: to my own address, never counted as a stage."""
         self._check_ready()
-        self._mail_moves()._relance_send_test(
-            self.stage_id, subject=self.subject, body=self.body, attach_pdf=self.attach_pdf, channel=self.channel
+        self.env["relance.sender"]._send_test(
+            self._mail_moves(),
+            self.stage_id,
+            subject=self.subject,
+            body=self.body,
+            attach_pdf=self.attach_pdf,
+            channel=self.channel,
         )
         return self._done(
             self.env._(
-                "Test of reminder level %(level)s sent to %(email)s.",
+                "Test of reminder level %(level)s queued for %(email)s: it leaves within a minute.",
                 level=self.stage_id.level,
                 email=self.env.user.email,
             )
@@ -240,7 +278,9 @@ class RelanceSend(models.TransientModel):
                 raise UserError(
                     self.env._("%s has nothing left to pay: there is nothing to remind.", move.display_name)
                 )
-        logs = self._mail_moves()._relance_send(
+        self._check_pause()
+        logs = self.env["relance.sender"]._send(
+            self._mail_moves(),
             self.stage_id,
             "manual",
             stage_by_move=self._stage_by_move(),
@@ -255,7 +295,7 @@ class RelanceSend(models.TransientModel):
             return dict(logs.action_print_letters(), close=True)
         return self._done(
             self.env._(
-                "Reminder level %(level)s sent to %(recipients)s.",
+                "Reminder level %(level)s queued for %(recipients)s: it leaves within a minute.",
                 level=self.stage_id.level,
                 recipients=", ".join(self.partner_ids.mapped("display_name")),
             )
@@ -279,7 +319,7 @@ class RelanceSend(models.TransientModel):
                     format_date(self.env, self.promise_date),
                 )
             )
-        moves._relance_record(self.stage_id, note=self.note, stage_by_move=self._stage_by_move())
+        self.env["relance.sender"]._record(moves, self.stage_id, note=self.note, stage_by_move=self._stage_by_move())
         if self.activity_done:
             moves._relance_stage_activities(self.stage_id).action_feedback(feedback=self.note or False)
         if self.promise_date:
@@ -332,6 +372,8 @@ class RelanceSend(models.TransientModel):
                 )
             elif line.reason == core.REASON_ALREADY_SENT:
                 reason = self.env._("level %s already sent", line.level)
+            elif move.relance_paused:
+                reason = move._relance_pause_text()
             elif core.uses_email(channel) and not move.partner_id._relance_emails():
                 # the planner's rule, whatever the mode
                 reason = self.env._("no valid email address for %s", move.partner_id.display_name)
@@ -363,7 +405,7 @@ class RelanceSend(models.TransientModel):
         for move, stage, channel, reason in rows:
             if not reason and channel != "record" and core.uses_email(channel):
                 by_stamp[stage.stamp_invoice] = by_stamp.get(stage.stamp_invoice, move.browse()) | move
-        return self.env["account.move"]._relance_prepare_batch_pdfs(by_stamp)
+        return self.env["relance.document"]._prepare_batch(by_stamp)
 
     def _mass_line_channel(self, line):
         """The channel a plan line is sent by in mass mode ("record": none)."""
@@ -373,32 +415,42 @@ class RelanceSend(models.TransientModel):
 
     def action_send_mass(self):
         """Each invoice its due stage, each to its own customer, by mail,
-        letter or both, or recorded without sending: what the preview said."""
+        letter or both, or recorded without sending: what the preview said.
+        The reminders go through the sending service in one batch."""
         self.ensure_one()
+        sender = self.env["relance.sender"]
         rows = self._mass_plan()
         skipped = [(move, reason) for move, __, __, reason in rows if reason]
         sent, done, letters = 0, [], self.env["relance.log"]
-        pdfs = self._mass_prepare_pdfs(rows)
+        mails = []
         for move, stage, channel, reason in rows:
             if reason:
                 continue
-            try:
-                with self.env.cr.savepoint():
-                    if channel == "record":
-                        move._relance_record(stage, note=self.note)
-                    else:
-                        logs = move._relance_send(
-                            stage, "manual", attach_pdf=self.attach_pdf, channel=channel, prepared_pdfs=pdfs
-                        )
-                        letters |= logs.filtered("letter_attachment_id")
+            if channel == "record":
+                sender._record(move, stage, note=self.note)
                 sent += 1
                 done.append(f"• {move.name}: {self._mass_row_text(stage, channel, None)}")
-            except UserError as error:
-                skipped.append((move, self.env["relance.log"]._failure_texts(error)[0]))
+            else:
+                mails.append(RelanceMail(move, stage, channel=channel, attach_pdf=self.attach_pdf))
+        logs = sender._send_mails(mails, "manual", pdfs=self._mass_prepare_pdfs(rows)) if mails else letters
+        for mail in mails:
+            mail_logs = logs.filtered(lambda log, mail=mail: log.move_id == mail.main)
+            if not mail_logs:
+                skipped.append((mail.main, self.env._("already reminded by another run")))
+            elif mail_logs[0].state == "failed":
+                skipped.append((mail.main, mail_logs[0].failure_reason))
+            else:
+                sent += 1
+                done.append(f"• {mail.main.name}: {self._mass_row_text(mail.stage, mail.channel, None)}")
+                letters |= mail_logs.filtered("letter_attachment_id")
         if self.mass_channel == "record":
             lines = [self.env._("1 reminder recorded.") if sent == 1 else self.env._("%s reminders recorded.", sent)]
         else:
-            lines = [self.env._("1 reminder sent.") if sent == 1 else self.env._("%s reminders sent.", sent)]
+            lines = [
+                self.env._("1 reminder queued: it leaves within a minute.")
+                if sent == 1
+                else self.env._("%s reminders queued: they leave within a minute.", sent)
+            ]
         lines += done
         if letters:
             count = len(letters._letter_groups())

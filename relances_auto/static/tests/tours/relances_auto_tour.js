@@ -39,7 +39,7 @@ registry.category("web_tour.tours").add("relances_auto_send_test_tour", {
         },
         {
             content: "A notification confirms the test",
-            trigger: ".o_notification:contains(Test of reminder level 2 sent)",
+            trigger: ".o_notification:contains(Test of reminder level 2 queued)",
         },
         {
             content: "The test shows in the invoice's reminder history",
@@ -251,7 +251,7 @@ registry.category("web_tour.tours").add("relances_auto_mass_preview_tour", {
         },
         {
             content: "The summary says what the preview said",
-            trigger: ".o_notification:contains(1 reminder sent.):contains(1 skipped:):contains(no valid email address for Masse Beta)",
+            trigger: ".o_notification:contains(1 reminder queued):contains(1 skipped:):contains(no valid email address for Masse Beta)",
         },
     ],
 });
@@ -266,7 +266,7 @@ registry.category("web_tour.tours").add("relances_auto_simulation_tour", {
         },
         {
             content: "A notification says where the simulation went",
-            trigger: ".o_notification:contains(The simulation of today's reminders was mailed to):contains(Nothing was sent to any customer)",
+            trigger: ".o_notification:contains(The simulation of the next automatic run is queued for):contains(Nothing is sent to any customer)",
         },
         {
             content: "Still on the settings, the Relances block in view",
@@ -347,7 +347,7 @@ registry.category("web_tour.tours").add("relances_auto_app_tour", {
     steps: () =>
         relancesAppSteps({
             app: "Relances",
-            plan: "Today's plan",
+            plan: "Next run's plan",
             program: "Standard reminders",
             level2: "Level 2 by email",
             next: "Level 2 at the next automatic run",
@@ -360,7 +360,7 @@ registry.category("web_tour.tours").add("relances_auto_app_tour_fr", {
     steps: () =>
         relancesAppSteps({
             app: "Relances",
-            plan: "Plan du jour",
+            plan: "Plan de la prochaine exécution",
             program: "Relances standard",
             level2: "Niveau 2 par e-mail",
             next: "Niveau 2 à la prochaine exécution automatique",
