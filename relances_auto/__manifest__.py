@@ -16,7 +16,6 @@
         "data/relance_digest_templates.xml",
         "data/ir_cron_data.xml",
         "report/relance_reports.xml",
-        "report/report_invoice_reminder.xml",
         "report/report_relance_letter.xml",
         "wizards/relance_send_views.xml",
         "views/relance_program_views.xml",

@@ -1,4 +1,3 @@
-import datetime
 import logging
 
 from markupsafe import Markup
@@ -90,13 +89,6 @@ class AccountMove(models.Model):
         string="Days Late",
         compute="_compute_relance_days_late",
         help="Days since the due date, in the company's local date.",
-    )
-    relance_posted_at = fields.Datetime(
-        string="Posted On",
-        copy=False,
-        readonly=True,
-        help="When the invoice was last posted: an invoice due on the day it is issued "
-        "gets the “Reminder” stamp only 12 hours after.",
     )
     relance_sender_user_id = fields.Many2one(
         "res.users",
@@ -360,23 +352,25 @@ class AccountMove(models.Model):
             return self.env["relance.stage"].browse(line.stage_id)
         return self._relance_stage_program().stage_ids.sorted("level")[-1:]
 
-    def _post(self, soft=True):
-        posted = super()._post(soft=soft)
-        posted.filtered(lambda move: move.move_type == "out_invoice").relance_posted_at = fields.Datetime.now()
-        return posted
-
     def _relance_stamp_applies(self):
         """Whether the reminder copy of this invoice bears the “Reminder”
-        stamp: only once the payment term has passed; an invoice due on the
-        day it is issued gets 12 hours to be corrected and sent again first."""
+        stamp: once the payment term has passed (the day after the due date);
+        an invoice due on the day it is issued gets 12 hours from its due
+        date to be corrected and sent again first. Counted from the due
+        moment, whenever the invoice was entered (an invoice imported long
+        after its date is stamped at once)."""
         self.ensure_one()
         due = self.invoice_date_due
         if not due:
             return False
+        company = self.company_id
+        today = company._relance_today()
         if self.invoice_date and due <= self.invoice_date:
-            posted = self.relance_posted_at or self.create_date or fields.Datetime.now()
-            return fields.Datetime.now() - posted >= datetime.timedelta(hours=STAMP_GRACE_HOURS)
-        return due < self.company_id._relance_today()
+            if today != due:
+                return today > due
+            now = company._relance_now()
+            return now.hour + now.minute / 60 >= STAMP_GRACE_HOURS
+        return due < today
 
     def _relance_reminder_copy_filename(self):
         self.ensure_one()

@@ -65,7 +65,7 @@ class RelanceDigest(models.AbstractModel):
         programs = self.env["relance.program"].sudo().browse({line.program_id for line in lines})
         groups = self.env["relance.job"]._group_mails(lines, {program.id: program for program in programs})
         sender = self.env["relance.sender"].sudo()
-        return sender._dry_run([sender._mail_from_lines(group) for group in groups])
+        return sender._dry_run(sender._mails_from_lines(groups))
 
     @api.model
     def _run_done_text(self, company, today):

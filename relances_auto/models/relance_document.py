@@ -1,35 +1,149 @@
-from odoo import api, models
+import functools
+import io
+import logging
+
+from reportlab.lib import colors
+from reportlab.pdfgen import canvas
+
+from odoo import api, fields, models
+from odoo.tools import format_date
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+
+_logger = logging.getLogger(__name__)
+
+# The stamp: a red framed word, slightly turned, at the top of each page.
+STAMP_COLOR = colors.Color(0.75, 0.22, 0.17, alpha=0.9)
+STAMP_FONT = "Helvetica-Bold"
+STAMP_FONT_SIZE = 22
+STAMP_TOP_MARGIN = 18  # points from the top edge of the page
+
+
+@functools.lru_cache(maxsize=64)
+def stamp_page_pdf(word, width, height):
+    """A one-page PDF of ``width`` × ``height`` points holding only the stamp
+    ``word``, centred at the top: made once per word and page size, then laid
+    over every page that needs it."""
+    packet = io.BytesIO()
+    pdf = canvas.Canvas(packet, pagesize=(width, height))
+    text_width = pdf.stringWidth(word, STAMP_FONT, STAMP_FONT_SIZE) + len(word) * 3
+    box_width, box_height = text_width + 24, STAMP_FONT_SIZE + 12
+    pdf.translate(width / 2, height - STAMP_TOP_MARGIN - box_height / 2)
+    pdf.rotate(4)
+    pdf.setStrokeColor(STAMP_COLOR)
+    pdf.setFillColor(STAMP_COLOR)
+    pdf.setLineWidth(2.5)
+    pdf.roundRect(-box_width / 2, -box_height / 2, box_width, box_height, 4, stroke=1, fill=0)
+    text = pdf.beginText()
+    text.setFont(STAMP_FONT, STAMP_FONT_SIZE)
+    text.setCharSpace(3)
+    text.setTextOrigin(-text_width / 2 + 1.5, -STAMP_FONT_SIZE / 2 + 4)
+    text.textOut(word)
+    pdf.drawText(text)
+    pdf.showPage()
+    pdf.save()
+    return packet.getvalue()
+
+
+def stamp_pdf(content, word):
+    """``content`` (a PDF) with the stamp ``word`` laid over the top of each
+    page, as ``odoo.tools.pdf.add_banner`` lays its banner: same pages, same
+    text, the stamp on top. The original bytes are read, never changed."""
+    reader = PdfFileReader(io.BytesIO(content), strict=False)
+    writer = PdfFileWriter()
+    for page in reader.pages:
+        box = page.mediabox
+        width, height = round(float(box.width), 2), round(float(box.height), 2)
+        stamp = PdfFileReader(io.BytesIO(stamp_page_pdf(word, width, height))).pages[0]
+        if "/Annots" in page:  # links of the original: PyPDF2 cannot merge them
+            del page["/Annots"]
+        page.merge_page(stamp)
+        writer.add_page(page)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 class RelanceDocument(models.AbstractModel):
-    """The documents a reminder carries: the invoice's PDF (a copy stamped
-    “Reminder” once it is overdue, the stored original otherwise) and the
-    mail template's own attachments. PDFs of a batch are rendered together."""
+    """The documents a reminder carries: the invoice the customer received
+    (Odoo's stored PDF, ``invoice_pdf_report_id``) with a “Reminder” stamp
+    once it is overdue, and the mail template's own attachments.
+
+    The stamped copy is the stored original with the stamp laid over each
+    page: same pages, same text, the original attachment untouched. An
+    invoice never sent has no original yet: it is rendered once (a batch in
+    one wkhtmltopdf run) and kept as the invoice's PDF, as Odoo does when it
+    sends an invoice, then stamped."""
 
     _name = "relance.document"
     _description = "Reminder Documents"
 
     @api.model
     def _prepare(self, moves, stamp=False):
-        """{(invoice id, stamp): (name, content)} of these invoices' PDFs, in as
-        few wkhtmltopdf runs as possible: the stamped copies of all of them in
-        one run, the plain PDFs not stored yet in another."""
-        stamped = moves.filtered(lambda move: move._relance_stamp_applies()) if stamp else moves.browse()
-        stored = (moves - stamped).filtered("invoice_pdf_report_id")
-        plain = moves - stamped - stored
-        result = {
-            (move.id, stamp): (move.invoice_pdf_report_id.name, move.invoice_pdf_report_id.raw) for move in stored
-        }
-        for move, content in self._render(stamped, "relances_auto.action_report_invoice_reminder").items():
-            result[(move.id, stamp)] = (move._relance_reminder_copy_filename() + ".pdf", content)
-        for move, content in self._render(plain, "account.account_invoices").items():
-            result[(move.id, stamp)] = (move._get_invoice_report_filename(), content)
+        """{(invoice id, stamp): (name, content, note)} of these invoices' PDFs:
+        the stored original, stamped when ``stamp`` and the invoice is overdue;
+        ``note`` says which file it is, in the customer's language."""
+        self._store_originals(moves)
+        result = {}
+        for move in moves:
+            original = move.invoice_pdf_report_id
+            lang = move.partner_id.lang or "en_US"
+            env = self.with_context(lang=lang).env
+            if stamp and move._relance_stamp_applies():
+                name = move._relance_reminder_copy_filename() + ".pdf"
+                content = self._stamp(original.raw, env._("REMINDER"))
+            else:
+                name, content = original.name, original.raw
+            note = env._(
+                "%(file)s, copy of the invoice sent on %(date)s",
+                file=name,
+                date=format_date(env, fields.Datetime.context_timestamp(move, original.create_date), lang_code=lang),
+            )
+            result[(move.id, stamp)] = (name, content, note)
         return result
 
     @api.model
+    def _stamp(self, content, word):
+        if not content.startswith(b"%PDF"):
+            # Odoo renders reports as HTML in tests (see _relance_render_batch): nothing to stamp
+            return content
+        return stamp_pdf(content, word)
+
+    @api.model
+    def _store_originals(self, moves):
+        """Render the invoices that have no stored PDF yet, all in one run, and
+        keep each as the invoice's PDF the way Odoo's sending does
+        (``account.move.send._link_invoice_documents``): the attachment of
+        ``invoice_pdf_report_file``, the invoice's main attachment."""
+        missing = moves.filtered(lambda move: not move.invoice_pdf_report_id)
+        if not missing:
+            return
+        contents = self._render(missing, "account.account_invoices")
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": move._get_invoice_report_filename(),
+                        "raw": contents[move],
+                        "mimetype": "application/pdf",
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                        "res_field": "invoice_pdf_report_file",
+                    }
+                    for move in missing
+                ]
+            )
+        )
+        for move, attachment in zip(missing, attachments, strict=True):
+            move.sudo().message_main_attachment_id = attachment
+        missing.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+
+    @api.model
     def _prepare_batch(self, moves_by_stamp):
-        """{(invoice id, stamp): (name, content)} for {stamp option: invoices}: one
-        rendering per kind of PDF and stamp option, for a batch of reminders."""
+        """{(invoice id, stamp): (name, content, note)} for {stamp option: invoices}:
+        the originals a batch lacks rendered together, then stamped."""
+        self._store_originals(self.env["account.move"].union(*moves_by_stamp.values()))
         pdfs = {}
         for stamp, moves in moves_by_stamp.items():
             pdfs.update(self._prepare(moves, stamp))
@@ -42,10 +156,9 @@ class RelanceDocument(models.AbstractModel):
 
     @api.model
     def _pdf_attachments(self, moves, stamp=False, prepared=None):
-        """The invoices' PDF, as (name, content) pairs; with ``stamp``, the
-        overdue ones are a copy stamped “Reminder” (never stored: the invoice's
-        own PDF does not change). ``prepared``: what :meth:`_prepare` gave
-        for a whole batch beforehand."""
+        """The invoices' PDF, as (name, content, note) triples; with ``stamp``,
+        the overdue ones are the stamped copy. ``prepared``: what
+        :meth:`_prepare` gave for a whole batch beforehand."""
         prepared = prepared or {}
         missing = moves.filtered(lambda move: (move.id, stamp) not in prepared)
         if missing:
@@ -57,17 +170,19 @@ class RelanceDocument(models.AbstractModel):
         """The attachments of each reminder mail (``relance.sender`` mails),
         created on its invoices as ``message_post`` does, in one insert: the
         invoice PDFs when the reminder attaches them, then the template's own
-        attachments (copied, as Odoo's composer does). A list per mail."""
-        values, owners = [], []
+        attachments (copied, as Odoo's composer does). A list per mail, and
+        {invoice id: note} of the invoice PDFs that went out."""
+        values, owners, notes = [], [], {}
         for index, mail in enumerate(mails):
             if mail.attach_pdf:
-                for move, (name, raw) in zip(
+                for move, (name, raw, note) in zip(
                     mail.moves,
                     self._pdf_attachments(mail.moves, stamp=mail.stage.stamp_invoice, prepared=pdfs),
                     strict=True,
                 ):
                     values.append({"name": name, "raw": raw, "res_model": "account.move", "res_id": move.id})
                     owners.append(index)
+                    notes[move.id] = note
             for attachment in mail.stage.mail_template_id.attachment_ids.sudo():
                 values.append(
                     {
@@ -82,4 +197,4 @@ class RelanceDocument(models.AbstractModel):
         result = [self.env["ir.attachment"]] * len(mails)
         for index, attachment in zip(owners, self.env["ir.attachment"].sudo().create(values), strict=True):
             result[index] |= attachment
-        return result
+        return result, notes

@@ -73,6 +73,12 @@ class RelanceLog(models.Model):
     failure_detail = fields.Text(
         string="Technical Details", readonly=True, help="The error as the server saw it (e.g. a traceback)."
     )
+    document = fields.Char(
+        string="Document Sent",
+        readonly=True,
+        help="The invoice file the reminder carried: the stamped copy of the invoice the customer "
+        "received, or the invoice itself.",
+    )
     letter_attachment_id = fields.Many2one(
         "ir.attachment",
         string="Letter",
@@ -310,7 +316,7 @@ class RelanceLog(models.Model):
             return attachments
         contents = self._render_letters(groups)
         for logs in groups:
-            content = contents[logs[0]]
+            content = logs._letter_with_enclosures(contents[logs[0]])
             attachment = attachments.sudo().create(
                 {
                     "name": logs._letter_filename(),
@@ -325,6 +331,21 @@ class RelanceLog(models.Model):
                 logs[0].mail_message_id.sudo().attachment_ids = [Command.link(attachment.id)]
             attachments |= attachment
         return attachments
+
+    def _letter_with_enclosures(self, content):
+        """The letter of these lines followed by the invoices it encloses, when
+        its stage attaches them: the stamped copy of the invoice the customer
+        received (see ``relance.document``), which the lines record."""
+        stage = self._letter_stage()
+        if not stage.attach_invoice:
+            return content
+        pdfs = self.env["relance.document"]._pdf_attachments(self.move_id, stamp=stage.stamp_invoice)
+        documents = dict(zip(self.move_id.ids, pdfs, strict=True))
+        for log in self.filtered(lambda log: not log.document):
+            log.sudo().document = documents[log.move_id.id][2]
+        # Odoo renders reports as HTML in tests (see _relance_render_batch): only PDFs are enclosed
+        enclosures = [raw for __, raw, __ in pdfs if raw.startswith(b"%PDF")]
+        return merge_pdf([content, *enclosures]) if enclosures else content
 
     def _letters_pdf(self):
         """One PDF of the letters of these lines (each letter once), for printing."""

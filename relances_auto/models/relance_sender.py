@@ -1,5 +1,7 @@
+import json
 import logging
 import traceback
+import uuid
 from collections import defaultdict
 
 import psycopg2
@@ -121,7 +123,7 @@ class RelanceSender(models.AbstractModel):
         :param pdfs: the batch's invoice PDFs, see ``relance.document._prepare``
         :return: (reminders handled, their ``relance.log`` lines)
         """
-        mails = [self._mail_from_lines(lines) for lines in groups if lines]
+        mails = self._mails_from_lines(groups)
         logs = self._send_mails(mails, kind, pdfs=pdfs)
         return self._count(mails, logs), logs
 
@@ -132,15 +134,23 @@ class RelanceSender(models.AbstractModel):
         return sum(1 for mail in mails if mail.main.id in done)
 
     @api.model
-    def _mail_from_lines(self, lines):
-        """The reminder of a group of plan lines: the highest stage leads."""
-        stages = self.env["relance.stage"].browse([line.stage_id for line in lines])
-        moves = self.env["account.move"].browse([line.invoice_id for line in lines])
-        stage_by_move = dict(zip(moves, stages, strict=True))
-        top = max(stages, key=lambda stage: stage.level)
-        lead = next(move for move, stage in stage_by_move.items() if stage == top)
-        moves = lead | (moves - lead)
-        return RelanceMail(moves, top, stage_by_move=stage_by_move)
+    def _mails_from_lines(self, groups):
+        """The reminder of each group of plan lines (one customer each): the
+        highest stage leads. All invoices and stages are read together."""
+        groups = [lines for lines in groups if lines]
+        moves_all = self.env["account.move"].browse([line.invoice_id for lines in groups for line in lines])
+        stages_all = self.env["relance.stage"].browse({line.stage_id for lines in groups for line in lines})
+        moves_all.fetch(["partner_id"])
+        stages_all.fetch(["level", "channel", "attach_invoice", "stamp_invoice", "mail_template_id", "program_id"])
+        mails = []
+        for lines in groups:
+            moves = moves_all.browse([line.invoice_id for line in lines]).with_prefetch(moves_all._prefetch_ids)
+            stages = stages_all.browse([line.stage_id for line in lines]).with_prefetch(stages_all._prefetch_ids)
+            stage_by_move = dict(zip(moves, stages, strict=True))
+            top = max(stages, key=lambda stage: stage.level)
+            lead = next(move for move, stage in stage_by_move.items() if stage == top)
+            mails.append(RelanceMail(lead | (moves - lead), top, stage_by_move=stage_by_move))
+        return mails
 
     @api.model
     def _send_mails(self, mails, kind, pdfs=None, raise_errors=False):
@@ -283,6 +293,11 @@ class RelanceSender(models.AbstractModel):
         subject, body (the stage's fee sentence included) and, with
         ``settings``, its sender and the template's From, Reply-To, Cc and
         mail server. A failure is logged and set on that mail only."""
+        if not mails:
+            return
+        moves = self.env["account.move"].union(*(mail.moves for mail in mails))
+        self._ensure_tokens(moves)
+        self._warm(moves)
         by_template = defaultdict(list)
         for mail in mails:
             if mail.subject is None or mail.body is None or settings:
@@ -340,7 +355,7 @@ class RelanceSender(models.AbstractModel):
             return {id(mail): error for mail in mails}
         rendered = {}
         for mail in mails:
-            record = mail.main.with_context(
+            record = mail.main.with_prefetch(mail.moves._prefetch_ids).with_context(
                 lang=lang,
                 relance_move_ids=mail.moves.ids,
                 relance_mail_levels=tuple((move.id, stage.level) for move, stage in mail.stage_by_move.items()),
@@ -359,6 +374,36 @@ class RelanceSender(models.AbstractModel):
                 rendered[id(mail)] = error
         results.update(rendered)
         return results
+
+    @api.model
+    def _warm(self, moves):
+        """Read what the templates read of a batch's invoices in a few queries
+        for all of them: each mail is then rendered with its own invoices as
+        prefetch set (the values that depend on the mail, like the invoices
+        it lists, are computed for its invoices only)."""
+        moves.fetch(
+            ["name", "partner_id", "company_id", "currency_id", "partner_bank_id", "invoice_user_id", "access_token"]
+        )
+        moves.partner_id.fetch(["name", "lang", "parent_id", "email", "commercial_partner_id"])
+        moves.partner_id.parent_id.fetch(["name"])
+        moves.relance_log_ids.fetch(["kind", "state", "level", "date"])
+        moves.invoice_user_id.fetch(["active", "share", "partner_id"])
+
+    @api.model
+    def _ensure_tokens(self, moves):
+        """The portal access tokens of these invoices (the mail's “View
+        Invoice” and portal links), in one query: ``_portal_ensure_token``
+        writes them one by one through ``account.move.write``, which re-checks
+        each invoice's lines. A token is a plain column nothing depends on."""
+        missing = moves.filtered(lambda move: not move.access_token)
+        if not missing:
+            return
+        tokens = {str(move.id): str(uuid.uuid4()) for move in missing}
+        self.env.cr.execute(
+            "UPDATE account_move SET access_token = %s::jsonb ->> id::text WHERE id IN %s AND access_token IS NULL",
+            [json.dumps(tokens), tuple(missing.ids)],
+        )
+        missing.invalidate_recordset(["access_token"])
 
     @api.model
     def _render_error(self, template, mail, error):
@@ -499,7 +544,7 @@ class RelanceSender(models.AbstractModel):
         env = self.env
         Move = env["account.move"]
         mains = Move.union(*(mail.main for mail in mails))
-        attachments = env["relance.document"]._mail_attachments(mails, pdfs)
+        attachments, documents = env["relance.document"]._mail_attachments(mails, pdfs)
         alias_domains = mains.sudo()._mail_get_alias_domains(default_company=env.company)
         parents = self._thread_parents(mains)
         subtype = env.ref("mail.mt_comment")
@@ -514,7 +559,7 @@ class RelanceSender(models.AbstractModel):
                     "record_company_id": main.company_id.id,
                     "record_alias_domain_id": alias_domains[main.id].id,
                     "parent_id": parents.get(main.id, False),
-                    "body": Markup(mail.body),
+                    "body": self._with_documents(mail, documents),
                     "subject": mail.subject,
                     "author_id": mail.author.id,
                     "email_from": mail.email_from,
@@ -554,7 +599,11 @@ class RelanceSender(models.AbstractModel):
         log_values = []
         for mail, message in zip(mails, messages, strict=True):
             for vals in self._log_values(mail, kind, "queued", mail.partners._relance_recipients_text()):
-                vals.update(mail_id=mail_by_message.get(message.id, env["mail.mail"]).id, mail_message_id=message.id)
+                vals.update(
+                    mail_id=mail_by_message.get(message.id, env["mail.mail"]).id,
+                    mail_message_id=message.id,
+                    document=documents.get(vals["move_id"], False),
+                )
                 log_values.append(vals)
         logs = env["relance.log"].sudo().create(log_values)
         letters = logs.filtered(lambda log: core.uses_letter(log.channel))
@@ -562,6 +611,18 @@ class RelanceSender(models.AbstractModel):
             letters._make_letters()  # the daily job makes its letters per batch
         self._trigger_mail_queue()
         return logs
+
+    @api.model
+    def _with_documents(self, mail, documents):
+        """The mail's body, closed by the files it carries (“Attached:
+        INV_2026_00001 (reminder).pdf, copy of the invoice sent on
+        10/15/2026.”), in the customer's language."""
+        notes = [documents[move.id] for move in mail.moves if move.id in documents]
+        body = Markup(mail.body)
+        if not notes:
+            return body
+        env = self.with_context(lang=mail.lang).env
+        return Markup("%s<p>%s</p>") % (body, env._("Attached: %s.", "; ".join(notes)))
 
     @api.model
     def _thread_parents(self, moves):
@@ -732,7 +793,12 @@ class RelanceSender(models.AbstractModel):
             raise mail.error
         subject = self.env._("[Test] %s", mail.subject)
         attachments = (
-            self.env["relance.document"]._pdf_attachments(moves, stamp=stage.stamp_invoice) if attach_pdf else []
+            [
+                (name, raw)
+                for name, raw, __ in self.env["relance.document"]._pdf_attachments(moves, stamp=stage.stamp_invoice)
+            ]
+            if attach_pdf
+            else []
         )
         logs = (
             self.env["relance.log"]

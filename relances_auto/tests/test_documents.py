@@ -2,6 +2,9 @@ import io
 import re
 
 from freezegun import freeze_time
+from lxml import html as lxml_html
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
@@ -79,74 +82,136 @@ class TestReminderDocuments(RelancesCommon):
         self.assertEqual(len(logs.mail_id), 1, "one mail for both invoices")
 
     # ------------------------------------------------------------------
-    # The stamped copy of the invoice
+    # The stamped copy of the invoice the customer received
     # ------------------------------------------------------------------
 
-    def test_overdue_invoice_is_attached_stamped(self):
+    def _store_original(self, move, pages=2, sent_on="2026-03-01 09:00:00"):
+        """The invoice's PDF as Odoo keeps it once sent (``invoice_pdf_report_file``):
+        ``pages`` pages of text, stored on ``sent_on``."""
+        packet = io.BytesIO()
+        pdf = canvas.Canvas(packet, pagesize=A4)
+        for page in range(1, pages + 1):
+            pdf.drawString(72, 700, f"ORIGINAL {move.name} page {page} of {pages}")
+            pdf.showPage()
+        pdf.save()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": move._get_invoice_report_filename(),
+                "raw": packet.getvalue(),
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": move.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE ir_attachment SET create_date = %s WHERE id = %s", [sent_on, attachment.id])
+        attachment.invalidate_recordset(["create_date"])
+        move.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        self.assertEqual(move.invoice_pdf_report_id, attachment)
+        return attachment
+
+    @staticmethod
+    def _pages(content):
+        """The text of each page of a PDF, spaces normalised."""
+        return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfFileReader(io.BytesIO(content)).pages]
+
+    def test_overdue_invoice_goes_as_the_stored_original_stamped(self):
+        original = self._store_original(self.move_en, pages=2)
+        original_bytes = original.raw
         logs = self._send(self.move_en, 2)
         attachment = self._attachments(logs)
-        self.assertEqual(attachment.name, f"{self.move_en.name.replace('/', '_')} (reminder).pdf")
-        self.assertIn(b"relance_stamp", attachment.raw)
-        self.assertIn(b"REMINDER", attachment.raw)
+        name = f"{self.move_en.name.replace('/', '_')} (reminder).pdf"
+        self.assertEqual(attachment.name, name)
+        pages = self._pages(attachment.raw)
+        self.assertEqual(len(pages), 2, "as many pages as the original")
+        for number, text in enumerate(pages, start=1):
+            self.assertIn(f"ORIGINAL {self.move_en.name} page {number} of 2", text, "the original's text, intact")
+            self.assertIn("REMINDER", text, "the stamp on every page")
+        self.assertEqual(original.raw, original_bytes, "the original is never changed")
+        self.assertEqual(self.move_en.invoice_pdf_report_id, original)
         self.assertIn(logs.mail_id.attachment_ids, attachment, "the mail carries it")
+        note = f"{name}, copy of the invoice sent on 03/01/2026"
+        self.assertEqual(logs.document, note, "the history says which file went out")
+        self.assertIn(
+            f"Attached: {note}.", " ".join(lxml_html.fromstring(logs.mail_id.body_html).text_content().split())
+        )
 
     def test_stamp_in_the_customer_language(self):
-        attachment = self._attachments(self._send(self.move_fr, 2))
-        self.assertEqual(attachment.name, f"{self.move_fr.name.replace('/', '_')} (relance).pdf")
-        self.assertIn(b"RAPPEL", attachment.raw)
-        self.assertNotIn(b"REMINDER", attachment.raw)
-
-    def test_the_invoice_itself_is_never_stamped(self):
-        self._send(self.move_en, 2)
-        self.assertFalse(self.move_en.invoice_pdf_report_id, "no PDF stored on the invoice by the reminder")
-        own_pdf, __ = self.env["ir.actions.report"]._render("account.account_invoices", self.move_en.ids)
-        self.assertNotIn(b"relance_stamp", own_pdf)
-        self.assertNotIn(b"REMINDER", own_pdf)
+        self._store_original(self.move_fr, pages=1)
+        logs = self._send(self.move_fr, 2)
+        attachment = self._attachments(logs)
+        name = f"{self.move_fr.name.replace('/', '_')} (relance).pdf"
+        self.assertEqual(attachment.name, name)
+        (text,) = self._pages(attachment.raw)
+        self.assertIn("RAPPEL", text)
+        self.assertNotIn("REMINDER", text)
+        self.assertIn(f"ORIGINAL {self.move_fr.name} page 1 of 1", text)
+        body = " ".join(lxml_html.fromstring(logs.mail_id.body_html).text_content().split())
+        self.assertIn(f"Pièce jointe : {name}, copie de la facture envoyée le 01/03/2026.", body)
 
     def test_no_stamp_before_the_due_date_or_when_disabled(self):
         not_due = self._create_invoice(partner=self.english_customer, due_date="2026-04-10")
+        original = self._store_original(not_due, pages=1)
         self.assertFalse(not_due._relance_stamp_applies())
-        attachments = not_due.env["relance.document"]._pdf_attachments(not_due, stamp=True)
-        self.assertEqual(attachments[0][0], f"{not_due.name.replace('/', '_')}.pdf")
-        self.assertNotIn(b"relance_stamp", attachments[0][1])
+        ((name, raw, __),) = not_due.env["relance.document"]._pdf_attachments(not_due, stamp=True)
+        self.assertEqual((name, raw), (original.name, original.raw), "the invoice itself, as received")
         self.stages[2].stamp_invoice = False
+        original = self._store_original(self.move_en, pages=1)
         attachment = self._attachments(self._send(self.move_en, 2))
-        self.assertNotIn(b"relance_stamp", attachment.raw)
+        self.assertEqual((attachment.name, attachment.raw), (original.name, original.raw))
 
-    def test_invoice_due_on_issue_gets_12_hours(self):
+    def test_invoice_due_on_issue_gets_12_hours_from_its_due_date(self):
         move = self._create_invoice(partner=self.english_customer, post=False)
         move.invoice_date = "2026-03-31"
         move.action_post()
         move.invoice_date_due = "2026-03-31"
-        move.relance_posted_at = "2026-03-31 01:00:00"  # 9 hours ago
-        self.assertFalse(move._relance_stamp_applies())
-        move.relance_posted_at = "2026-03-30 21:00:00"  # 13 hours ago
-        self.assertTrue(move._relance_stamp_applies())
+        self.assertFalse(move._relance_stamp_applies(), "10:00 on its due date: 2 hours to go")
+        with freeze_time("2026-03-31 12:30:00"):
+            self.assertTrue(move._relance_stamp_applies())
 
-    def test_posting_records_when(self):
-        move = self._create_invoice(post=False)
-        move.action_post()
-        self.assertEqual(str(move.relance_posted_at), "2026-03-31 10:00:00")
+    def test_invoice_entered_long_after_its_due_date_is_stamped_at_once(self):
+        imported = self._create_invoice(partner=self.english_customer, due_date="2026-01-15")  # entered today
+        self.assertTrue(imported._relance_stamp_applies())
 
-    def test_stamped_copy_is_a_real_pdf(self):
-        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
-        content, kind = report._render("relances_auto.action_report_invoice_reminder", self.move_fr.ids)
-        self.assertEqual(kind, "pdf")
-        text, __ = pdf_text(content)
-        self.assertIn("RAPPEL", text)
-        self.assertIn(self.move_fr.name, text)
+    def test_never_sent_invoice_is_rendered_once_kept_then_stamped(self):
+        self.assertFalse(self.move_en.invoice_pdf_report_id)
+        moves = self.move_en.with_context(force_report_rendering=True)
+        logs = self._send(moves, 2)
+        original = self.move_en.invoice_pdf_report_id
+        self.assertTrue(original, "kept as the invoice's PDF, as Odoo does when it sends an invoice")
+        self.assertEqual(original.name, self.move_en._get_invoice_report_filename())
+        self.assertTrue(original.raw.startswith(b"%PDF"))
+        original_text = self._pages(original.raw)
+        self.assertNotIn("REMINDER", " ".join(original_text), "the kept original bears no stamp")
+        stamped = self._pages(self._attachments(logs).raw)
+        self.assertEqual(len(stamped), len(original_text))
+        self.assertIn(self.move_en.name, stamped[0])
+        self.assertIn("REMINDER", stamped[0])
+        self._send(moves, 3)
+        self.assertEqual(self.move_en.invoice_pdf_report_id, original, "rendered once")
 
     def test_several_records_render_in_one_call(self):
         """The patched-Qt wkhtmltopdf renders several invoices at once (Debian's fails)."""
         report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
-        content, kind = report._render(
-            "relances_auto.action_report_invoice_reminder", (self.move_fr | self.move_en).ids
-        )
+        content, kind = report._render("account.account_invoices", (self.move_fr | self.move_en).ids)
         self.assertEqual(kind, "pdf")
         text, pages = pdf_text(content)
         self.assertGreaterEqual(pages, 2)
-        self.assertIn("RAPPEL", text)
-        self.assertIn("REMINDER", text)
+        self.assertIn(self.move_fr.name, text)
+        self.assertIn(self.move_en.name, text)
+
+    def test_letter_encloses_the_stamped_original(self):
+        self.stages[2].channel = "letter"
+        self._store_original(self.move_fr, pages=2)
+        logs = self._send(self.move_fr, 2)
+        pages = self._pages(logs.letter_attachment_id.raw)
+        self.assertEqual(len(pages), 3, "the letter, then the invoice's two pages")
+        self.assertIn("Relance de paiement", pages[0])
+        for number, text in enumerate(pages[1:], start=1):
+            self.assertIn(f"ORIGINAL {self.move_fr.name} page {number} of 2", text)
+            self.assertIn("RAPPEL", text)
+        self.assertTrue(logs.document.endswith("copie de la facture envoyée le 01/03/2026"))
 
     # ------------------------------------------------------------------
     # Letters

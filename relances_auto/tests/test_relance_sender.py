@@ -46,7 +46,7 @@ class TestBatchedQueuing(RelancesCommon):
         """The mail's text as the customer reads it, invoice numbers made neutral."""
         text = " ".join(lxml_html.fromstring(mail.body_html).text_content().split())
         for move in moves:
-            text = text.replace(move.name, "<invoice>")
+            text = text.replace(move.name, "<invoice>").replace(move.name.replace("/", "_"), "<invoice>")
         return text
 
     def _customer_mail(self, move):
