@@ -2,6 +2,7 @@ import functools
 import io
 import logging
 
+from PyPDF2.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, NumberObject
 from reportlab.lib import colors
 from reportlab.pdfgen import canvas
 
@@ -44,23 +45,63 @@ def stamp_page_pdf(word, width, height):
     return packet.getvalue()
 
 
+@functools.lru_cache(maxsize=64)
+def stamp_form(word, width, height):
+    """The stamp as a PDF form (XObject) for pages of ``width`` × ``height``:
+    the content and resources of :func:`stamp_page_pdf`'s page."""
+    page = PdfFileReader(io.BytesIO(stamp_page_pdf(word, width, height))).getPage(0)
+    form = DecodedStreamObject()
+    form.setData(page.getContents().getData())
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(
+                [NumberObject(0), NumberObject(0), FloatObject(width), FloatObject(height)]
+            ),
+            NameObject("/Resources"): page["/Resources"],
+        }
+    )
+    return form
+
+
 def stamp_pdf(content, word):
-    """``content`` (a PDF) with the stamp ``word`` laid over the top of each
-    page, as ``odoo.tools.pdf.add_banner`` lays its banner: same pages, same
-    text, the stamp on top. The original bytes are read, never changed."""
+    """``content`` (a PDF) with the stamp ``word`` over the top of each page:
+    same pages, same text, the stamp drawn last. Unlike a page merge
+    (``odoo.tools.pdf.add_banner``), the page's own content streams are
+    neither decoded nor rewritten: the page draws them in a saved graphics
+    state, then the stamp form; several times faster on real invoices. The
+    original bytes are read, never changed. PyPDF2's camelCase API, as
+    ``odoo.tools.pdf``: it is the one PyPDF2 1.26 (Python 3.10) and 2.x share."""
     reader = PdfFileReader(io.BytesIO(content), strict=False)
     writer = PdfFileWriter()
-    for page in reader.pages:
-        box = page.mediabox
-        width, height = round(float(box.width), 2), round(float(box.height), 2)
-        stamp = PdfFileReader(io.BytesIO(stamp_page_pdf(word, width, height))).pages[0]
-        if "/Annots" in page:  # links of the original: PyPDF2 cannot merge them
-            del page["/Annots"]
-        page.merge_page(stamp)
-        writer.add_page(page)
+    forms = {}
+    for number in range(reader.getNumPages()):
+        page = reader.getPage(number)
+        box = page.mediaBox
+        size = (round(float(box.getWidth()), 2), round(float(box.getHeight()), 2))
+        if size not in forms:
+            forms[size] = writer._addObject(stamp_form(word, *size))
+        contents = page.raw_get("/Contents") if "/Contents" in page else ArrayObject()
+        streams = list(contents.getObject()) if isinstance(contents.getObject(), ArrayObject) else [contents]
+        resources = DictionaryObject(page["/Resources"]) if "/Resources" in page else DictionaryObject()
+        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()))
+        xobjects[NameObject("/RelanceStamp")] = forms[size]
+        resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = resources
+        page[NameObject("/Contents")] = ArrayObject(
+            [_stream(writer, b"q\n"), *streams, _stream(writer, b"\nQ\nq /RelanceStamp Do Q\n")]
+        )
+        writer.addPage(page)
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def _stream(writer, data):
+    stream = DecodedStreamObject()
+    stream.setData(data)
+    return writer._addObject(stream)
 
 
 class RelanceDocument(models.AbstractModel):

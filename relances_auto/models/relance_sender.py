@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize, format_date, format_list
+from odoo.tools import clean_context, email_normalize, format_date, format_list
 from odoo.tools.mail import email_split_and_format
 from odoo.tools.safe_eval import check_values
 
@@ -93,10 +93,10 @@ class RelanceSender(models.AbstractModel):
 
     Each reminder is rendered for its own invoices, in its customer's
     language (Odoo's layout included), posted in the invoice's chatter with
-    Odoo's mail API (``_message_create`` for a batch, then
-    ``_notify_thread_by_email`` per message, queued): the mail, its delivery
-    notification (author, alias domain, parent, headers) are what
-    ``message_post`` gives. Only the reminder's recipients are notified,
+    Odoo's mail API (``_message_create`` for a batch, then each message's
+    mail built by ``_notify_thread_by_email``'s helpers, queued): the mail,
+    its delivery notification (author, alias domain, parent, headers) are
+    what ``message_post`` gives. Only the reminder's recipients are notified,
     never the invoice's other followers, on every path. A reminder that
     cannot be made (template error, no address, no sender) gets failed
     history lines with its reason; the others go on."""
@@ -176,8 +176,15 @@ class RelanceSender(models.AbstractModel):
             elif core.uses_email(mail.channel):
                 ready.append(mail)
         for mail in letters_only:
-            if not mail.error:
-                logs |= self._send_letter(mail, kind)
+            if mail.error:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    logs |= self._send_letter(mail, kind)
+            except psycopg2.IntegrityError:
+                # another run recorded this level in the meantime: never twice
+                _logger.info("Reminder letter of %s already made by another run", mail.moves.mapped("name"))
+                self.env.invalidate_all()
         if not ready:
             return logs
         try:
@@ -348,7 +355,6 @@ class RelanceSender(models.AbstractModel):
             if key != "post_process"
         }
         qweb = self.env["ir.qweb"].with_context(lang=lang, **options)
-        results = {}
         try:
             functions, name = qweb._compile(html.fragment_fromstring(source, create_parent="div"))
         except Exception as error:  # a template that does not even compile fails each of its mails
@@ -370,10 +376,9 @@ class RelanceSender(models.AbstractModel):
                 rendered[id(mail)] = template._render_template_postprocess(
                     "account.move", {mail.main.id: Markup(output)}
                 )[mail.main.id]
-            except Exception as error:
+            except Exception as error:  # told on that mail only, see _render_error
                 rendered[id(mail)] = error
-        results.update(rendered)
-        return results
+        return rendered
 
     @api.model
     def _warm(self, moves):
@@ -579,22 +584,8 @@ class RelanceSender(models.AbstractModel):
         recipients = env["mail.followers"]._get_recipient_data(
             None, "comment", False, pids=list({pid for values in values_list for pid in values["partner_ids"]})
         )[0]
-        type_names = self._type_names(mails)
-        for mail, message, values in zip(mails, messages, values_list, strict=True):
-            # the customer's mail only, by email whatever their preferences: a reminder is not an inbox note
-            recipients_data = [dict(recipients[pid], notif="email") for pid in values["partner_ids"]]
-            msg_vals = dict(values)  # as message_post gives them to _notify_thread
-            mail.main.with_context(lang=mail.lang)._notify_thread_by_email(
-                message,
-                recipients_data,
-                msg_vals=msg_vals,
-                mail_auto_delete=False,
-                model_description=type_names[mail.main.id],  # “View Invoice”, in the customer's language
-                force_email_lang=mail.lang,
-                force_send=False,  # queued: the mail queue sends it, never this transaction
-            )
+        outgoing = self._notify_by_email(mails, messages, values_list, recipients)
         self._notes(mails)
-        outgoing = env["mail.mail"].sudo().search([("mail_message_id", "in", messages.ids)])
         mail_by_message = {mail.mail_message_id.id: mail for mail in outgoing}
         log_values = []
         for mail, message in zip(mails, messages, strict=True):
@@ -611,6 +602,62 @@ class RelanceSender(models.AbstractModel):
             letters._make_letters()  # the daily job makes its letters per batch
         self._trigger_mail_queue()
         return logs
+
+    @api.model
+    def _notify_by_email(self, mails, messages, values_list, recipients):
+        """Queue the mail of each message to its recipients: what
+        ``mail.thread._notify_thread_by_email`` does for one message (with
+        ``force_send=False``), for a batch. Each mail is built by the same
+        helpers, in its customer's language (``force_email_lang``, the
+        invoice type named in it for “View Invoice”); only the creation of
+        the mails and their notifications is done in one insert each for the
+        batch, instead of two per message, which halves the queries of a
+        reminder. Tested field by field against ``message_post``.
+
+        :return: the queued ``mail.mail``
+        """
+        type_names = self._type_names(mails)
+        mail_values, notified = [], []
+        for mail, message, values in zip(mails, messages, values_list, strict=True):
+            main = mail.main.with_context(lang=mail.lang)
+            # the reminder's recipients only, by email whatever their preferences: not an inbox note
+            recipients_data = [dict(recipients[pid], notif="email") for pid in values["partner_ids"]]
+            msg_vals = dict(values)  # as message_post gives them to _notify_thread
+            base = main._notify_by_email_get_base_mail_values(message, additional_values={"auto_delete": False})
+            for __, render_values, group in main._notify_get_classified_recipients_iterator(
+                message,
+                recipients_data,
+                msg_vals=msg_vals,
+                model_description=type_names[main.id],
+                force_email_lang=mail.lang,
+            ):
+                body = main._notify_by_email_render_layout(
+                    message, group, msg_vals=msg_vals, render_values=render_values
+                )
+                partner_ids = group.pop("recipients")
+                mail_values.append(
+                    main._notify_by_email_get_final_mail_values(
+                        partner_ids, base, additional_values={"body_html": body}
+                    )
+                )
+                notified.append((message, partner_ids))
+        outgoing = self.env["mail.mail"].sudo().with_context(clean_context(self.env.context)).create(mail_values)
+        self.env["mail.notification"].sudo().with_context(clean_context(self.env.context)).create(
+            [
+                {
+                    "author_id": message.author_id.id,
+                    "is_read": True,  # no inbox notification
+                    "mail_mail_id": outgoing_mail.id,
+                    "mail_message_id": message.id,
+                    "notification_status": "ready",
+                    "notification_type": "email",
+                    "res_partner_id": partner_id,
+                }
+                for outgoing_mail, (message, partner_ids) in zip(outgoing, notified, strict=True)
+                for partner_id in partner_ids
+            ]
+        )
+        return outgoing
 
     @api.model
     def _with_documents(self, mail, documents):

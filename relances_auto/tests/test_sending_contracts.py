@@ -148,6 +148,15 @@ class TestSendingContracts(RelancesCommon):
             self.assertIn(f"Customer: {move.partner_id.name}", text)
             self.assertNotIn("NOTE-FOR-DUPONT", text)
 
+    def test_each_body_is_what_odoo_renders_for_that_invoice(self):
+        template = self.stages[1].mail_template_id
+        for move in (self.en_move, self.fr_move):
+            lang = move.partner_id.lang
+            expected = template.with_context(lang=lang)._render_field(
+                "body_html", move.ids, options={"post_process": True}
+            )[move.id]
+            self.assertEqual(self.env["relance.sender"]._render(move, self.stages[1])[1], expected)
+
     @mute_logger("odoo.addons.relances_auto.models.relance_sender")
     def test_a_render_error_fails_only_its_mail(self):
         self._template(body_html='<div><p t-out="object.partner_id.ref.upper()"/></div>')
