@@ -38,6 +38,10 @@ def clone_rows(cr, table, template_id, count, overrides):
     return [row[0] for row in cr.fetchall()]
 
 
+# The digest (with its dry-run rendering of each mail) is timed up to this many invoices.
+DIGEST_MAX = 10_000
+
+
 def add_invoices(env, company, template_move, count, offset):
     """``count`` more overdue invoices over count/10 new customers."""
     cr = env.cr
@@ -60,7 +64,7 @@ def add_invoices(env, company, template_move, count, offset):
         [partners],
     )
     nb = len(partners)
-    clone_rows(
+    moves = clone_rows(
         cr,
         "account_move",
         template_move.id,
@@ -75,6 +79,31 @@ def add_invoices(env, company, template_move, count, offset):
             "relance_last_level": "0",
         },
     )
+    # Their payment term lines (the receivable, one per instalment): a third of
+    # the invoices in two instalments, a sixth of them in three.
+    cr.execute("CREATE TEMP TABLE IF NOT EXISTS bench_move (k int PRIMARY KEY, id int, due date)")
+    cr.execute("TRUNCATE bench_move")
+    cr.execute(
+        """
+        INSERT INTO bench_move
+        SELECT u.k, m.id, m.invoice_date_due
+          FROM unnest(%s::int[]) WITH ORDINALITY AS u(id, k) JOIN account_move m ON m.id = u.id
+        """,
+        [moves],
+    )
+    term_line = template_move.line_ids.filtered(lambda line: line.display_type == "payment_term")[:1].id
+    for every, days_before in ((1, 0), (3, 30), (6, 60)):
+        clone_rows(
+            cr,
+            "account_move_line",
+            term_line,
+            count // every,
+            {
+                "move_id": f"(SELECT id FROM bench_move WHERE k = n * {every})",
+                "date_maturity": f"(SELECT due FROM bench_move WHERE k = n * {every}) - {days_before}",
+                "reconciled": "FALSE",
+            },
+        )
     env.invalidate_all()
 
 
@@ -142,13 +171,14 @@ def main():
         for size in sorted(args.sizes):
             add_invoices(env, company, template_move, size - total, total)
             total = size
-            cr.execute("ANALYZE account_move; ANALYZE res_partner")
+            cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE res_partner")
             elapsed, queries, plan = time_plan(env, company)
-            digest_rows, digest_time = time_digest(env, company, plan)
-            print(
-                f"{size:>10,} {size // 10:>10,} {len(plan):>11,} {elapsed:>8.2f} {queries:>8} "
-                f"{digest_rows:>12,} {digest_time:>9.2f}"
-            )
+            if size <= DIGEST_MAX:
+                digest_rows, digest_time = time_digest(env, company, plan)
+                digest = f"{digest_rows:>12,} {digest_time:>9.2f}"
+            else:  # the digest renders every mail it announces: about 1.5 ms each, measured up to DIGEST_MAX
+                digest = f"{'-':>12} {'-':>9}"
+            print(f"{size:>10,} {size // 10:>10,} {len(plan):>11,} {elapsed:>8.2f} {queries:>8} {digest}")
         cr.rollback()
         if args.pdf_size:
             time_pdfs(env, args.pdf_size)

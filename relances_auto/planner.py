@@ -114,6 +114,11 @@ class Invoice:
     has_email: bool = True
     has_address: bool = True  # a postal address to send a letter to
     paused_until: datetime.date | None = None  # no automatic reminder before this day
+    # an invoice in instalments is reminded per instalment: ``due_date`` and
+    # ``last_level`` are those of its oldest unpaid instalment, number
+    # ``instalment`` of ``instalments`` (1 of 1: an invoice with one due date)
+    instalment: int = 1
+    instalments: int = 1
 
 
 @dataclass(slots=True)
@@ -131,6 +136,7 @@ class PlanLine:
     due_on: datetime.date | None = None  # the day the stage is reached (today or before for a due line)
     upcoming: bool = False  # not due yet: the next stage, reached on ``due_on``
     off_reason: str | None = None  # why the invoice is never reminded automatically (AUTOMATIC_OFF_REASONS)
+    due_date: datetime.date | None = None  # the due date the days late count from (its instalment's)
 
     @property
     def automatic(self) -> bool:
@@ -251,6 +257,7 @@ def plan_invoice(
         due_on=add_days(invoice.due_date, stage.delay_days),
         upcoming=is_upcoming,
         off_reason=automatic_off_reason(invoice, program),
+        due_date=invoice.due_date,
     )
 
 

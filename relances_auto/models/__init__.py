@@ -13,6 +13,7 @@ from . import relance_sender
 from . import relance_document
 from . import account_move_late_payments
 from . import account_move_pause
+from . import account_move_instalments
 from . import relance_log_followup
 from . import relance_dashboard
 from . import mail_mail

@@ -88,7 +88,7 @@ class AccountMove(models.Model):
     relance_days_late = fields.Integer(
         string="Days Late",
         compute="_compute_relance_days_late",
-        help="Days since the due date, in the company's local date.",
+        help="Days since the due date (of the oldest unpaid instalment), in the company's local date.",
     )
     relance_sender_user_id = fields.Many2one(
         "res.users",
@@ -304,13 +304,16 @@ class AccountMove(models.Model):
         positive = (operator == "=") == bool(value)
         return [("id", "in" if positive else "not in", due_ids)]
 
-    @api.depends("invoice_date_due", "company_id")
+    @api.depends("invoice_date_due", "company_id", "line_ids.reconciled", "line_ids.date_maturity")
     @api.depends_context("relance_today")
     def _compute_relance_days_late(self):
+        instalments = self._relance_instalments()
         for move in self:
-            if move.invoice_date_due and move.company_id:
+            # an invoice in instalments is late from its oldest unpaid instalment
+            due = instalments[move.id][0] if move.id in instalments else move.invoice_date_due
+            if due and move.company_id:
                 today = move.company_id._relance_today()
-                move.relance_days_late = max((today - move.invoice_date_due).days, 0)
+                move.relance_days_late = max((today - due).days, 0)
             else:
                 move.relance_days_late = 0
 
@@ -360,7 +363,8 @@ class AccountMove(models.Model):
         moment, whenever the invoice was entered (an invoice imported long
         after its date is stamped at once)."""
         self.ensure_one()
-        due = self.invoice_date_due
+        instalment = self._relance_instalments().get(self.id)
+        due = instalment[0] if instalment else self.invoice_date_due  # in instalments: once one is late
         if not due:
             return False
         company = self.company_id

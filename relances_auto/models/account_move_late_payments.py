@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from .. import planner as core
 
@@ -34,15 +35,14 @@ class AccountMove(models.Model):
         "sent them all.",
     )
 
-    @api.depends("invoice_date_due", "payment_state", "move_type", "state", "company_id")
+    @api.depends("invoice_date_due", "payment_state", "move_type", "state", "company_id", "line_ids.reconciled")
     @api.depends_context("relance_today")
     def _compute_relance_overdue(self):
+        instalments = self._relance_instalments()
         for move in self:
-            move.relance_overdue = (
-                move._relance_can_remind()
-                and bool(move.invoice_date_due)
-                and move.invoice_date_due < move.company_id._relance_today()
-            )
+            # an invoice in instalments is overdue once its oldest unpaid instalment is
+            due = instalments[move.id][0] if move.id in instalments else move.invoice_date_due
+            move.relance_overdue = move._relance_can_remind() and bool(due) and due < move.company_id._relance_today()
 
     def _search_relance_overdue(self, operator, value):
         if operator not in ("=", "!="):
@@ -51,6 +51,13 @@ class AccountMove(models.Model):
             [("company_id", "=", company.id), ("invoice_date_due", "<", company._relance_today())]
             for company in self.env.companies
         ]
+        # invoices in instalments whose oldest unpaid instalment is late, though their last one is not
+        instalments = self.env["relance.planner"]._load_instalments(tuple(self.env.companies.ids), SQL())
+        moves = self.browse(list(instalments))
+        moves.fetch(["company_id"])
+        late_ids = [move.id for move in moves if instalments[move.id][0] < move.company_id._relance_today()]
+        if late_ids:
+            by_company.append([("id", "in", late_ids)])
         domain = expression.AND(
             [
                 [("move_type", "=", "out_invoice"), ("state", "=", "posted")],

@@ -112,9 +112,12 @@ class RelanceDigest(models.AbstractModel):
                 {
                     "name": move.name,
                     "url": f"{base_url}/odoo/account.move/{move.id}",
-                    "due_date": format_date(env, move.invoice_date_due, lang_code=lang),
+                    # the due date the days late count from: its instalment's, for an invoice in instalments
+                    "due_date": format_date(env, line.due_date or move.invoice_date_due, lang_code=lang),
                     "days_late": self._days_late_text(line.days_late),
-                    "amount": format_amount(env, move.amount_residual, move.currency_id, lang_code=lang),
+                    # an invoice in instalments: what is late now, of the total, which instalment
+                    "amount": move.relance_late_text
+                    or format_amount(env, move.amount_residual, move.currency_id, lang_code=lang),
                     "send": line.send and line.invoice_id not in failures,
                     "status": self._status(line, labels, channels, move, failures.get(line.invoice_id)),
                 }

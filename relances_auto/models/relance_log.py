@@ -73,6 +73,19 @@ class RelanceLog(models.Model):
     failure_detail = fields.Text(
         string="Technical Details", readonly=True, help="The error as the server saw it (e.g. a traceback)."
     )
+    instalment_due_date = fields.Date(
+        string="Instalment Due Date",
+        readonly=True,
+        help="The due date of the instalment this reminder was about: an invoice in instalments "
+        "is reminded per instalment, each through the stages on its own.",
+    )
+    instalment_amount = fields.Monetary(
+        string="Instalment Amount Late",
+        readonly=True,
+        aggregator=False,
+        currency_field="currency_id",
+        help="What was left to pay on that instalment when the reminder went out.",
+    )
     document = fields.Char(
         string="Document Sent",
         readonly=True,
@@ -120,12 +133,13 @@ class RelanceLog(models.Model):
     ]
 
     def init(self):
-        # Nothing twice: one automatic reminder per invoice and level, enforced
-        # by the database itself (a failed one may be retried).
+        # Nothing twice: one automatic reminder per invoice, instalment and
+        # level, enforced by the database itself (a failed one may be retried).
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS relance_log_auto_level_unique
-                ON relance_log (move_id, level)
+            DROP INDEX IF EXISTS relance_log_auto_level_unique;
+            CREATE UNIQUE INDEX IF NOT EXISTS relance_log_auto_level_instalment_unique
+                ON relance_log (move_id, COALESCE(instalment_due_date, '0001-01-01'::date), level)
              WHERE kind = 'auto' AND state != 'failed'
             """
         )

@@ -65,11 +65,10 @@ class RelanceLog(models.Model):
             ):
                 continue
             stage, move = log.stage_id, log.move_id
+            due = log.instalment_due_date or move.invoice_date_due  # an invoice in instalments: its instalment's
             move.sudo().activity_schedule(
                 activity_type_id=stage.activity_type_id.id,
-                date_deadline=core.add_days(move.invoice_date_due, stage.delay_days)
-                if move.invoice_date_due
-                else log.date,
+                date_deadline=core.add_days(due, stage.delay_days) if due else log.date,
                 summary=self.env._("Reminder level %s", log.level),
                 note=stage.activity_note or "",
                 user_id=log._activity_user().id,

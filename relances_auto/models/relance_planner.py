@@ -111,15 +111,20 @@ class RelancePlanner(models.AbstractModel):
         min_delay = min(stage.delay_days for program in programs.values() for stage in program.stages)
         self.env["account.move"].flush_model()
         self.env["res.partner"].flush_model(["email", "street", "city", "relance_policy", "relance_program_id"])
+        # the last due date that reaches a first stage today, per company
+        latest_due = {company_id: core.add_days(day, -min_delay) for company_id, day in today_by_company.items()}
         if upcoming:
             due_filter = SQL("m.company_id IN %s AND m.invoice_date_due IS NOT NULL", tuple(today_by_company))
         else:
-            latest_due = {company_id: core.add_days(day, -min_delay) for company_id, day in today_by_company.items()}
             due_filter = SQL(" OR ").join(
                 SQL("(m.company_id = %s AND m.invoice_date_due <= %s)", company_id, due)
                 for company_id, due in latest_due.items()
             )
         move_filter = SQL("AND m.id IN %s", tuple(move_ids)) if move_ids else SQL()
+        instalments = self._load_instalments(tuple(today_by_company), move_filter)
+        if instalments and not upcoming:
+            # an invoice in instalments is late from its oldest unpaid instalment, not its last one
+            due_filter = SQL("(%s) OR m.id IN %s", due_filter, tuple(instalments))
         # read before the main query: it may run a query of its own
         default_policy = self.env["ir.default"]._get_model_defaults("res.partner").get("relance_policy") or "global"
         self.env.cr.execute(
@@ -171,12 +176,19 @@ class RelancePlanner(models.AbstractModel):
                 has_email = valid_emails[email] = bool(
                     email and (PLAIN_EMAIL.fullmatch(email.strip()) or email_normalize_all(email))
                 )
+            instalment, count = 1, 1
+            if move_id in instalments:
+                due_date, instalment, count, last_level = instalments[move_id]
+                if not upcoming and due_date > latest_due[company_id]:
+                    continue  # its oldest unpaid instalment has not reached a first stage
             invoices.append(
                 core.Invoice(
                     id=move_id,
                     company_id=company_id,
                     partner_id=partner_id,
                     due_date=due_date,
+                    instalment=instalment,
+                    instalments=count,
                     payment_state=payment_state,
                     excluded=excluded,
                     paused_until=paused_until,
@@ -188,3 +200,62 @@ class RelancePlanner(models.AbstractModel):
                 )
             )
         return invoices
+
+    @api.model
+    def _load_instalments(self, company_ids, move_filter):
+        """{invoice id: (due date, number, count, last level)} of the oldest
+        unpaid instalment of each candidate invoice in several instalments
+        (several payment term lines): each instalment is late from its own
+        date, and goes through the stages on its own (a level is sent once per
+        invoice and instalment). Two queries for all invoices."""
+        self.env["account.move.line"].flush_model(["display_type", "date_maturity", "reconciled", "move_id"])
+        self.env["relance.log"].flush_model(["move_id", "instalment_due_date", "level", "kind", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move_id, date_maturity, reconciled, number, count FROM (
+                    SELECT l.move_id, l.date_maturity, l.reconciled,
+                           ROW_NUMBER() OVER (PARTITION BY l.move_id ORDER BY l.date_maturity, l.id) AS number,
+                           COUNT(*) OVER (PARTITION BY l.move_id) AS count
+                      FROM account_move_line l
+                      JOIN account_move m ON m.id = l.move_id
+                     WHERE l.display_type = 'payment_term'
+                       AND m.move_type = 'out_invoice'
+                       AND m.state = 'posted'
+                       AND m.payment_state IN ('not_paid', 'partial')
+                       AND m.company_id IN %s
+                       %s
+                ) instalment
+                 WHERE count > 1 AND NOT reconciled
+                 ORDER BY move_id, number
+                """,
+                company_ids,
+                move_filter,
+            )
+        )
+        oldest = {}
+        for move_id, due_date, __, number, count in self.env.cr.fetchall():
+            oldest.setdefault(move_id, (due_date, number, count))
+        if not oldest:
+            return {}
+        # the levels sent per instalment (a line made before instalments were
+        # told apart has no date: it was the invoice's due date, its last one)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT r.move_id, COALESCE(r.instalment_due_date, m.invoice_date_due), MAX(r.level)
+                  FROM relance_log r
+                  JOIN account_move m ON m.id = r.move_id
+                 WHERE r.move_id IN %s
+                   AND r.kind != 'test'
+                   AND r.state NOT IN ('failed', 'cancelled')
+                 GROUP BY 1, 2
+                """,
+                tuple(oldest),
+            )
+        )
+        levels = {(move_id, due): level for move_id, due, level in self.env.cr.fetchall()}
+        return {
+            move_id: (due_date, number, count, levels.get((move_id, due_date), 0))
+            for move_id, (due_date, number, count) in oldest.items()
+        }

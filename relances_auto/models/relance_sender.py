@@ -743,7 +743,9 @@ class RelanceSender(models.AbstractModel):
 
     @api.model
     def _log_values(self, mail, kind, state, recipient, subject=None, channel=None):
-        """History lines of a reminder: each invoice its own level."""
+        """History lines of a reminder: each invoice its own level, and the
+        instalment it is about (an invoice in instalments)."""
+        instalments = mail.moves._relance_instalments()
         return [
             {
                 "move_id": move.id,
@@ -759,6 +761,8 @@ class RelanceSender(models.AbstractModel):
                 "recipient": recipient,
                 "subject": mail.subject if subject is None else subject,
                 "amount_residual": move.amount_residual,
+                "instalment_due_date": instalments[move.id][0] if move.id in instalments else False,
+                "instalment_amount": instalments[move.id][1] if move.id in instalments else False,
             }
             for move in mail.moves
         ]

@@ -3,6 +3,7 @@ from . import test_documents
 from . import test_followups
 from . import test_guards
 from . import test_i18n
+from . import test_instalments
 from . import test_relance_job
 from . import test_relance_program
 from . import test_relance_send

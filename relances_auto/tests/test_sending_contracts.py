@@ -18,9 +18,9 @@ def read(mail):
     return " ".join(lxml_html.fromstring(mail.body_html).text_content().split())
 
 
-def table(mail):
-    """The rows of the mail's invoice table, each a list of cell texts."""
-    root = lxml_html.fromstring(mail.body_html)
+def table(html):
+    """The rows of the tables of ``html``, each a list of cell texts."""
+    root = lxml_html.fromstring(html)
     return [
         [" ".join(cell.text_content().split()) for cell in tr.findall("td")]
         for tr in root.iter("tr")
@@ -328,7 +328,7 @@ class TestSendingContracts(RelancesCommon):
                 .with_context(default_move_ids=(self.en_move | self.fr_move).ids, default_mass_mode=True)
                 .create({})
             )
-            rows = {row[0]: row[2] for row in self._preview(wizard)}
+            rows = {row[0]: row[2] for row in table(wizard.mass_summary)}
             self.assertEqual(rows[self.en_move.name], "Skipped: Paused until 12/31/2026 (dispute)")
             self.assertEqual(rows[self.fr_move.name], "Level 1 sent by email")
             wizard.action_send_mass()
@@ -347,15 +347,6 @@ class TestSendingContracts(RelancesCommon):
             single.action_send_customer()
             self.assertEqual(self.en_move.relance_log_ids.kind, "manual")
 
-    @staticmethod
-    def _preview(wizard):
-        root = lxml_html.fromstring(wizard.mass_summary)
-        return [
-            [" ".join(cell.text_content().split()) for cell in tr.findall("td")]
-            for tr in root.iter("tr")
-            if tr.findall("td")
-        ]
-
     # ------------------------------------------------------------------
     # Grouped mails
     # ------------------------------------------------------------------
@@ -371,7 +362,7 @@ class TestSendingContracts(RelancesCommon):
         self.assertEqual(mail, self._mail(self.en_move), "one mail for both")
         first, last = sorted((old | self.en_move).mapped("name"))
         self.assertTrue(mail.subject.endswith(f"invoices {first} and {last} remain unpaid"), mail.subject)
-        rows = {row[0]: row for row in table(mail) if row and row[0] in (old.name, self.en_move.name)}
+        rows = {row[0]: row for row in table(mail.body_html) if row and row[0] in (old.name, self.en_move.name)}
         self.assertEqual(rows[old.name][6:], ["RF-OLD-1", "Level 3"])
         self.assertEqual(rows[self.en_move.name][6:], ["RF-NEW-2", "Level 1"])
         text = read(mail)

@@ -165,10 +165,12 @@ class RelanceSend(models.TransientModel):
             wizard.due_info = False
             if wizard.mass_mode or not move.invoice_date_due:
                 continue
-            days_late = (move.company_id._relance_today() - move.invoice_date_due).days
+            instalment = move._relance_instalments().get(move.id)
+            due = instalment[0] if instalment else move.invoice_date_due  # in instalments: the oldest unpaid
+            days_late = (move.company_id._relance_today() - due).days
             if days_late > 0:
                 continue
-            values = {"invoice": move.name, "date": format_date(self.env, move.invoice_date_due)}
+            values = {"invoice": move.name, "date": format_date(self.env, due)}
             if days_late == 0:
                 wizard.due_info = self.env._("%(invoice)s is not overdue: it is due today (%(date)s).", **values)
             elif days_late == -1:

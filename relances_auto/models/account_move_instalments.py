@@ -1,0 +1,71 @@
+import datetime
+
+from odoo import api, fields, models
+from odoo.tools import format_amount, format_date
+
+
+class AccountMove(models.Model):
+    """Invoices in instalments (Odoo's payment terms: “30% now, balance in 60
+    days”): each payment term line is late on its own date. Reminders follow
+    the oldest unpaid instalment (a partial payment reduces it as Odoo
+    reconciles it), and say what is late now beside the invoice's total."""
+
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
+
+    relance_late_text = fields.Char(
+        string="Late Now",
+        compute="_compute_relance_late_text",
+        help="For an invoice in instalments: the amount late now, since when, and which instalment.",
+    )
+
+    def _relance_instalments(self):
+        """{invoice id: (due date, amount left, number, count)} of the oldest
+        unpaid instalment of each invoice in several instalments (absent: one
+        due date, or nothing left to pay)."""
+        result = {}
+        for move in self:
+            terms = move.line_ids.filtered(lambda line: line.display_type == "payment_term").sorted(
+                lambda line: (line.date_maturity or datetime.date.max, line.id)
+            )
+            if len(terms) < 2:
+                continue
+            for number, line in enumerate(terms, start=1):
+                if not line.reconciled and line.amount_residual_currency:
+                    result[move.id] = (line.date_maturity, line.amount_residual_currency, number, len(terms))
+                    break
+        return result
+
+    @api.depends("line_ids.amount_residual_currency", "line_ids.date_maturity", "line_ids.reconciled")
+    @api.depends_context("relance_today", "lang")
+    def _compute_relance_late_text(self):
+        instalments = self.filtered(lambda move: move.move_type == "out_invoice")._relance_instalments()
+        for move in self:
+            instalment = instalments.get(move.id)
+            if not instalment:
+                move.relance_late_text = False
+                continue
+            due, amount, number, count = instalment
+            today = move.company_id._relance_today()
+            late = sum(
+                line.amount_residual_currency
+                for line in move.line_ids
+                if line.display_type == "payment_term" and not line.reconciled and line.date_maturity <= today
+            )
+            values = {
+                "total": format_amount(self.env, move.amount_total, move.currency_id),
+                "date": format_date(self.env, due),
+                "number": number,
+                "count": count,
+            }
+            if late:
+                move.relance_late_text = self.env._(
+                    "%(late)s of %(total)s late since %(date)s, instalment %(number)s of %(count)s",
+                    late=format_amount(self.env, late, move.currency_id),
+                    **values,
+                )
+            else:
+                move.relance_late_text = self.env._(
+                    "Nothing late: %(amount)s of %(total)s due on %(date)s, instalment %(number)s of %(count)s",
+                    amount=format_amount(self.env, amount, move.currency_id),
+                    **values,
+                )
