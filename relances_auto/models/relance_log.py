@@ -74,7 +74,6 @@ class RelanceLog(models.Model):
         string="Technical Details", readonly=True, help="The error as the server saw it (e.g. a traceback)."
     )
     instalment_due_date = fields.Date(
-        string="Instalment Due Date",
         readonly=True,
         help="The due date of the instalment this reminder was about: an invoice in instalments "
         "is reminded per instalment, each through the stages on its own.",
