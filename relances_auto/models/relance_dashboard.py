@@ -31,7 +31,6 @@ class RelanceDashboard(models.AbstractModel):
         today = company._relance_today()
         return {
             "company_count": len(companies),
-            "currency": company.currency_id.name,
             "next_run": format_date(self.env, company._relance_next_run_date()),
             "run_done": self.env["relance.digest"]._run_done_text(company, today)
             if company.relance_run_date and company.relance_run_date >= today
@@ -219,13 +218,25 @@ class RelanceDashboard(models.AbstractModel):
 
     @api.model
     def _amounts(self, move_ids):
-        """{invoice id: amount left to pay, in the company's currency}."""
+        """{invoice id: (currency, amount left to pay in it)}: the invoice's own currency."""
         moves = self.env["account.move"].browse(move_ids)
-        return dict(zip(moves.ids, moves.mapped("amount_residual_signed"), strict=True))
+        moves.fetch(["currency_id", "amount_residual"])
+        return {move.id: (move.currency_id, move.amount_residual) for move in moves}
 
     @api.model
-    def _format(self, amount):
-        return format_amount(self.env, amount, self.env.company.currency_id)
+    def _sums(self, sums):
+        """{currency: amount} as a person reads it: one amount per currency,
+        never added across currencies (“12,050.00 € + $ 3,000.00”), and the
+        figure's bar length in the current company's currency."""
+        company = self.env.company
+        sums = {currency: amount for currency, amount in sums.items() if currency and amount}
+        if not sums:
+            return format_amount(self.env, 0.0, company.currency_id), 0.0
+        ordered = sorted(sums.items(), key=lambda item: (item[0] != company.currency_id, item[0].name))
+        text = " + ".join(format_amount(self.env, amount, currency) for currency, amount in ordered)
+        today = company._relance_today()
+        value = sum(currency._convert(amount, company.currency_id, company, today) for currency, amount in ordered)
+        return text, value
 
     @api.model
     def _invoices_label(self, count):
@@ -235,24 +246,31 @@ class RelanceDashboard(models.AbstractModel):
 
     @api.model
     def _figure(self, label, ids, amounts):
-        amount = sum(amounts.get(move_id, 0.0) for move_id in ids)
+        sums = defaultdict(float)
+        for move_id in ids:
+            currency, amount = amounts[move_id]
+            sums[currency] += amount
+        text, value = self._sums(sums)
         return {
             "label": label,
             "count": len(ids),
             "count_label": self._invoices_label(len(ids)),
-            "amount": self._format(amount),
+            "value": value,
+            "amount": text,
             "action": self._invoices_action(label, [("id", "in", ids)]),
         }
 
     @api.model
     def _group_figure(self, label, domain):
-        [(count, amount)] = self.env["account.move"]._read_group(domain, [], ["__count", "amount_residual_signed:sum"])
+        groups = self.env["account.move"]._read_group(domain, ["currency_id"], ["__count", "amount_residual:sum"])
+        count = sum(group_count for __, group_count, __ in groups)
+        text, value = self._sums({currency: amount for currency, __, amount in groups})
         return {
             "label": label,
             "count": count,
             "count_label": self._invoices_label(count),
-            "value": amount or 0.0,
-            "amount": self._format(amount or 0.0),
+            "value": value,
+            "amount": text,
             "action": self._invoices_action(label, domain),
         }
 

@@ -102,12 +102,13 @@ class RelanceDigest(models.AbstractModel):
         shown = [line for line in plan if line.reason != core.REASON_ALREADY_SENT and line.company_id == company.id]
         moves = env["account.move"].sudo().browse([line.invoice_id for line in shown])
         moves.fetch(["name", "invoice_date_due", "amount_residual", "currency_id", "relance_paused_until"])
+        moves.line_ids.fetch(["display_type", "date_maturity", "reconciled", "amount_residual_currency"])
         partners = env["res.partner"].sudo().browse({line.partner_id for line in shown})
         by_partner = defaultdict(lambda: defaultdict(list))
         level_totals = defaultdict(lambda: {"count": 0, "send": 0})
         reason_totals = defaultdict(int)
         for line in shown:
-            move = env["account.move"].sudo().browse(line.invoice_id)
+            move = moves.browse(line.invoice_id).with_prefetch(moves._prefetch_ids)
             by_partner[line.partner_id][line.level].append(
                 {
                     "name": move.name,

@@ -393,6 +393,7 @@ class RelanceSender(models.AbstractModel):
         moves.partner_id.parent_id.fetch(["name"])
         moves.relance_log_ids.fetch(["kind", "state", "level", "date"])
         moves.invoice_user_id.fetch(["active", "share", "partner_id"])
+        moves.line_ids.fetch(["display_type", "date_maturity", "reconciled", "amount_residual_currency"])
 
     @api.model
     def _ensure_tokens(self, moves):

@@ -52,7 +52,7 @@ class ResConfigSettings(models.TransientModel):
                 "message": self.env._(
                     "The simulation of the next automatic run is queued for %s: it leaves within a minute. "
                     "Nothing is sent to any customer.",
-                    user.email_formatted,
+                    user.email,
                 ),
             },
         }

@@ -162,3 +162,19 @@ class TestInstalments(RelancesCommon):
         self.assertEqual((line.level, line.days_late, line.due_date), (2, 21, move.invoice_date_due))
         self._run()
         self.assertFalse(move.relance_log_ids.instalment_due_date)
+
+    def test_dashboard_sums_each_currency_apart(self):
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        with freeze_time(AT_HOUR):
+            self._create_invoice(due_date="2026-03-11", amount=1000.0)
+            in_euro = self._create_invoice(post=False, amount=500.0)
+            in_euro.currency_id = euro
+            in_euro.action_post()
+            in_euro.invoice_date_due = "2026-03-11"
+            data = self.env["relance.dashboard"].get_data()
+        (ages,) = [figure for figure in data["ages"] if figure["label"] == "16–30 days"]
+        self.assertEqual(ages["count"], 2)
+        self.assertEqual(ages["amount"].replace("\N{NO-BREAK SPACE}", " "), "$ 1,000.00 + 500.00 €")
+        sent = list(data["plan"]["send"])
+        self.assertIn("500.00 €", " ".join(figure["amount"] for figure in sent).replace("\N{NO-BREAK SPACE}", " "))

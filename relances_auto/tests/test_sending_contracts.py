@@ -308,7 +308,7 @@ class TestSendingContracts(RelancesCommon):
             mail = self.env["relance.job"]._send_digest(self.company, self.manager_user)
         self.assertTrue(
             read_digest(mail.body_html)["summary"].startswith(
-                "L'exécution du jour est faite : 3 envoyées, 0 en échec."
+                "L'exécution du jour est faite (relances envoyées : 3, en échec : 0)."
             ),
             read_digest(mail.body_html)["summary"],
         )
