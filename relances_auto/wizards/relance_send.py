@@ -187,8 +187,7 @@ class RelanceSend(models.TransientModel):
             paused = wizard._mail_moves().filtered("relance_paused") if not wizard.mass_mode else None
             wizard.pause_warning = (
                 self.env._(
-                    "Reminders of %(invoices)s are paused: %(pauses)s. Tick “Send despite the pause” to remind anyway.",
-                    invoices=", ".join(paused.mapped("name")),
+                    "%(pauses)s. Tick “Send despite the pause” to remind anyway.",
                     pauses="; ".join(f"{move.name}: {move._relance_pause_text()}" for move in paused),
                 )
                 if paused
