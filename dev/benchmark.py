@@ -92,6 +92,15 @@ def add_invoices(env, company, template_move, count, offset):
         [moves],
     )
     term_line = template_move.line_ids.filtered(lambda line: line.display_type == "payment_term")[:1].id
+    instalments = (
+        env["account.payment.term"]
+        .search([("line_ids", "!=", False)])
+        .filtered(lambda term: len(term.line_ids) > 1)[:1]
+    )
+    cr.execute(
+        "UPDATE account_move SET invoice_payment_term_id = %s WHERE id IN (SELECT id FROM bench_move WHERE k %% 3 = 0)",
+        [instalments.id],
+    )
     for every, days_before in ((1, 0), (3, 30), (6, 60)):
         clone_rows(
             cr,

@@ -205,11 +205,18 @@ class RelancePlanner(models.AbstractModel):
     def _load_instalments(self, company_ids, move_filter):
         """{invoice id: (due date, number, count, last level)} of the oldest
         unpaid instalment of each candidate invoice in several instalments
-        (several payment term lines): each instalment is late from its own
-        date, and goes through the stages on its own (a level is sent once per
-        invoice and instalment). Two queries for all invoices."""
+        (several payment term lines, from a payment term of several lines):
+        each instalment is late from its own date, and goes through the stages
+        on its own (a level is sent once per invoice and instalment). Three
+        queries for all invoices, one when no payment term has several lines."""
         self.env["account.move.line"].flush_model(["display_type", "date_maturity", "reconciled", "move_id"])
         self.env["relance.log"].flush_model(["move_id", "instalment_due_date", "level", "kind", "state"])
+        self.env["account.payment.term.line"].flush_model(["payment_id"])
+        # only invoices whose payment term has several lines have several instalments
+        self.env.cr.execute("SELECT payment_id FROM account_payment_term_line GROUP BY payment_id HAVING COUNT(*) > 1")
+        terms = tuple(term_id for (term_id,) in self.env.cr.fetchall())
+        if not terms:
+            return {}
         self.env.cr.execute(
             SQL(
                 """
@@ -223,12 +230,14 @@ class RelancePlanner(models.AbstractModel):
                        AND m.move_type = 'out_invoice'
                        AND m.state = 'posted'
                        AND m.payment_state IN ('not_paid', 'partial')
+                       AND m.invoice_payment_term_id IN %s
                        AND m.company_id IN %s
                        %s
                 ) instalment
                  WHERE count > 1 AND NOT reconciled
                  ORDER BY move_id, number
                 """,
+                terms,
                 company_ids,
                 move_filter,
             )
