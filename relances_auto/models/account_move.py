@@ -355,6 +355,16 @@ class AccountMove(models.Model):
             return self.env["relance.stage"].browse(line.stage_id)
         return self._relance_stage_program().stage_ids.sorted("level")[-1:]
 
+    def _relance_reached_stage(self):
+        """The stage this invoice has reached by its days late (sent or not),
+        else its program's first: the level it is reminded at when it goes
+        with a more late invoice in one mail; a stage still ahead is never
+        taken early."""
+        self.ensure_one()
+        stages = self._relance_stage_program().stage_ids.sorted("level")
+        reached = stages.filtered(lambda stage: stage.delay_days <= self.relance_days_late)
+        return reached[-1:] or stages[:1]
+
     def _relance_stamp_applies(self):
         """Whether the reminder copy of this invoice bears the “Reminder”
         stamp: once the payment term has passed (the day after the due date);

@@ -134,11 +134,20 @@ class RelanceDocument(models.AbstractModel):
                 content = self._stamp(original.raw, env._("REMINDER"))
             else:
                 name, content = original.name, original.raw
-            note = env._(
-                "%(file)s, copy of the invoice sent on %(date)s",
-                file=name,
-                date=format_date(env, fields.Datetime.context_timestamp(move, original.create_date), lang_code=lang),
-            )
+            if move.is_move_sent:
+                note = env._(
+                    "%(file)s, copy of the invoice sent on %(date)s",
+                    file=name,
+                    date=format_date(
+                        env, fields.Datetime.context_timestamp(move, original.create_date), lang_code=lang
+                    ),
+                )
+            else:  # never sent from Odoo: its PDF was made for this reminder (or printed), not received
+                note = env._(
+                    "%(file)s, the invoice of %(date)s",
+                    file=name,
+                    date=format_date(env, move.invoice_date, lang_code=lang),
+                )
             result[(move.id, stamp)] = (name, content, note)
         return result
 

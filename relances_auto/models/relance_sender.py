@@ -255,7 +255,7 @@ class RelanceSender(models.AbstractModel):
         return {move: langs.get(move.id) or move.partner_id.lang or self.env.lang or "en_US" for move in moves}
 
     @api.model
-    def _subject(self, moves, stage, lang):
+    def _subject(self, moves, stage, lang, stage_by_move=None):
         """The reminder's subject in ``lang``: the stage's, #REF# replaced by
         the invoice's number; one subject in the plural for several invoices."""
         env = self.with_context(lang=lang).env
@@ -264,8 +264,10 @@ class RelanceSender(models.AbstractModel):
             return subject.replace("#REF#", moves.name or "")
         numbers = format_list(env, sorted(moves.mapped("name")), lang_code=lang)
         # the stage's own words before a colon (“Second reminder: …”) lead the plural subject
+        # when every invoice is at that stage: an invoice at a lower one is never called formally noticed
         prefix, colon, rest = subject.partition(":")
-        if colon and "#REF#" in rest and "#REF#" not in prefix and prefix.strip():
+        same_stage = all(stage == stage_ for stage_ in (stage_by_move or {}).values())
+        if same_stage and colon and "#REF#" in rest and "#REF#" not in prefix and prefix.strip():
             return env._("%(prefix)s: invoices %(numbers)s remain unpaid", prefix=prefix.strip(), numbers=numbers)
         return env._("Invoices %(numbers)s remain unpaid", numbers=numbers)
 
@@ -328,7 +330,7 @@ class RelanceSender(models.AbstractModel):
                         env_lang = mail.moves.with_context(lang=lang)
                         mail.body = env_lang._relance_add_fee_text(mail.stage, result)
                     if mail.subject is None:
-                        mail.subject = self._subject(mail.moves, mail.stage, lang)
+                        mail.subject = self._subject(mail.moves, mail.stage, lang, mail.stage_by_move)
                 if settings:
                     self._render_settings(template, lang, [mail for mail in lang_mails if not mail.error])
 
@@ -774,7 +776,7 @@ class RelanceSender(models.AbstractModel):
         reason, detail = self.env["relance.log"]._failure_texts(mail.error)
         _logger.warning("Reminder of %s failed: %s", mail.moves.mapped("name"), reason)
         lang = mail.lang or mail.main.partner_id.lang or "en_US"
-        subject = mail.subject or self._subject(mail.moves, mail.stage, lang)
+        subject = mail.subject or self._subject(mail.moves, mail.stage, lang, mail.stage_by_move)
         recipient = ", ".join(email for email in mail.partners.mapped("email") if email)
         return (
             self.env["relance.log"]
@@ -797,7 +799,7 @@ class RelanceSender(models.AbstractModel):
         lines and waiting there to be printed and posted."""
         main = mail.main
         lang = self._lang(main, mail.stage.mail_template_id)[main]
-        mail.subject = self._subject(mail.moves, mail.stage, lang)
+        mail.subject = self._subject(mail.moves, mail.stage, lang, mail.stage_by_move)
         address_lines = main.partner_id._display_address(without_company=False).splitlines()
         address = ", ".join(line.strip() for line in address_lines if line.strip())
         logs = (

@@ -108,6 +108,7 @@ class TestReminderDocuments(RelancesCommon):
         self.env.cr.execute("UPDATE ir_attachment SET create_date = %s WHERE id = %s", [sent_on, attachment.id])
         attachment.invalidate_recordset(["create_date"])
         move.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        move.is_move_sent = True
         self.assertEqual(move.invoice_pdf_report_id, attachment)
         return attachment
 
@@ -184,6 +185,11 @@ class TestReminderDocuments(RelancesCommon):
         self.assertTrue(original.raw.startswith(b"%PDF"))
         original_text = self._pages(original.raw)
         self.assertNotIn("REMINDER", " ".join(original_text), "the kept original bears no stamp")
+        self.assertEqual(
+            logs.document,
+            f"{self.move_en.name.replace('/', '_')} (reminder).pdf, the invoice of 01/15/2026",
+            "never sent: not said to be a copy of an invoice the customer received",
+        )
         stamped = self._pages(self._attachments(logs).raw)
         self.assertEqual(len(stamped), len(original_text))
         self.assertIn(self.move_en.name, stamped[0])

@@ -99,9 +99,7 @@ class TestDailyJob(RelancesCommon):
             self._run()
             mails = self._new_mails.filtered(lambda m: self.customer in m.recipient_ids)
         self.assertEqual(len(mails), 1, "one mail covers both invoices of the customer")
-        self.assertEqual(
-            mails.subject, f"Formal notice: invoices {self.move_a1.name} and {self.move_a2.name} remain unpaid"
-        )
+        self.assertEqual(mails.subject, f"Invoices {self.move_a1.name} and {self.move_a2.name} remain unpaid")
         self.assertIn(self.move_a1.name, mails.body_html)
         self.assertIn(self.move_a2.name, mails.body_html)
         self.assertEqual(self._auto_logs(self.move_a1).level, 1, "each invoice records its own level")

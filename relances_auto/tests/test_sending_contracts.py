@@ -361,7 +361,7 @@ class TestSendingContracts(RelancesCommon):
         mail = self._mail(old)
         self.assertEqual(mail, self._mail(self.en_move), "one mail for both")
         first, last = sorted((old | self.en_move).mapped("name"))
-        self.assertTrue(mail.subject.endswith(f"invoices {first} and {last} remain unpaid"), mail.subject)
+        self.assertEqual(mail.subject, f"Invoices {first} and {last} remain unpaid", "not all formally noticed")
         rows = {row[0]: row for row in table(mail.body_html) if row and row[0] in (old.name, self.en_move.name)}
         self.assertEqual(rows[old.name][6:], ["RF-OLD-1", "Level 3"])
         self.assertEqual(rows[self.en_move.name][6:], ["RF-NEW-2", "Level 1"])
@@ -370,3 +370,19 @@ class TestSendingContracts(RelancesCommon):
         self.assertIn("The other invoices in the table are reminded at their own stage.", text)
         self.assertEqual(old.relance_log_ids.level, 3)
         self.assertEqual(self.en_move.relance_log_ids.level, 1)
+
+    def test_remind_all_never_takes_a_stage_early(self):
+        with freeze_time(AT_HOUR):
+            old = self._create_invoice(due_date="2026-02-20")  # 39 days late: level 3
+            middle = self._create_invoice(due_date="2026-03-08")  # 23 days: level 2 reached, level 3 on 04/07
+            action = self.customer.action_relance_remind_all()
+            wizard = self.env["relance.send"].with_context(**action["context"]).create({})
+            self.assertEqual(wizard.stage_id.level, 3)
+            with self.mock_mail_gateway(mail_unlink_sent=False):
+                wizard.action_send_customer()
+        levels = {log.move_id: log.level for log in (old | middle | self.en_move).relance_log_ids}
+        self.assertEqual(levels, {old: 3, middle: 2, self.en_move: 1})
+        mail = self._mail(old)
+        first, second, third = sorted((old | middle | self.en_move).mapped("name"))
+        self.assertEqual(mail.subject, f"Invoices {first}, {second}, and {third} remain unpaid")  # en_US lists
+        self.assertIn(f"formal notice to pay invoice {old.name} within eight days", read(mail))

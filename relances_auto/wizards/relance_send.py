@@ -101,7 +101,7 @@ class RelanceSend(models.TransientModel):
         moves = self._mail_moves()
         result = {moves[:1]: chosen}  # the invoice that leads records the stage chosen for it
         for move in moves[1:]:
-            own = move._relance_default_stage()
+            own = move._relance_reached_stage()
             lower = own and own.program_id == chosen.program_id and own.level < chosen.level
             result[move] = own if lower else chosen
         return result
