@@ -1,5 +1,3 @@
-import logging
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -7,8 +5,6 @@ from odoo.exceptions import UserError
 from odoo.tools import email_normalize, format_date
 
 from .. import planner as core
-
-_logger = logging.getLogger(__name__)
 
 # An invoice due on its own date is stamped “Reminder” only after this delay.
 STAMP_GRACE_HOURS = 12

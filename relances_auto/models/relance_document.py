@@ -1,6 +1,5 @@
 import functools
 import io
-import logging
 
 from PyPDF2.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, NumberObject
 from reportlab.lib import colors
@@ -9,8 +8,6 @@ from reportlab.pdfgen import canvas
 from odoo import api, fields, models
 from odoo.tools import format_date
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
-
-_logger = logging.getLogger(__name__)
 
 # The stamp: a red framed word, slightly turned, at the top of each page.
 STAMP_COLOR = colors.Color(0.75, 0.22, 0.17, alpha=0.9)
