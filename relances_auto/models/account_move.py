@@ -303,10 +303,9 @@ class AccountMove(models.Model):
     @api.depends("invoice_date_due", "company_id", "line_ids.reconciled", "line_ids.date_maturity")
     @api.depends_context("relance_today")
     def _compute_relance_days_late(self):
-        instalments = self._relance_instalments()
+        due_dates = self._relance_due_dates()
         for move in self:
-            # an invoice in instalments is late from its oldest unpaid instalment
-            due = instalments[move.id][0] if move.id in instalments else move.invoice_date_due
+            due = due_dates[move.id]
             if due and move.company_id:
                 today = move.company_id._relance_today()
                 move.relance_days_late = max((today - due).days, 0)
@@ -357,9 +356,19 @@ class AccountMove(models.Model):
         with a more late invoice in one mail; a stage still ahead is never
         taken early."""
         self.ensure_one()
-        stages = self._relance_stage_program().stage_ids.sorted("level")
-        reached = stages.filtered(lambda stage: stage.delay_days <= self.relance_days_late)
-        return reached[-1:] or stages[:1]
+        program = self._relance_stage_program()
+        stages = program.stage_ids.sorted("level")
+        due = self._relance_due_dates()[self.id]
+        if not due:
+            return stages[:1]
+        # the planner's own rule (a courtesy stage is never reached once overdue)
+        days_late = (self.company_id._relance_today() - due).days
+        reached = core.Program(
+            program.id,
+            program.mode,
+            tuple(core.Stage(stage.id, stage.level, stage.delay_days, stage.channel) for stage in stages),
+        ).reached_stage(days_late)
+        return stages.browse(reached.id) if reached else stages[:1]
 
     def _relance_stamp_applies(self):
         """Whether the reminder copy of this invoice bears the “Reminder”
@@ -369,8 +378,7 @@ class AccountMove(models.Model):
         moment, whenever the invoice was entered (an invoice imported long
         after its date is stamped at once)."""
         self.ensure_one()
-        instalment = self._relance_instalments().get(self.id)
-        due = instalment[0] if instalment else self.invoice_date_due  # in instalments: once one is late
+        due = self._relance_due_dates()[self.id]  # in instalments: once one is late
         if not due:
             return False
         company = self.company_id

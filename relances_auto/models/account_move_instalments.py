@@ -35,6 +35,12 @@ class AccountMove(models.Model):
                     break
         return result
 
+    def _relance_due_dates(self):
+        """{invoice id: the due date its days late count from}: its oldest
+        unpaid instalment's for an invoice in instalments, else Odoo's due date."""
+        instalments = self._relance_instalments()
+        return {move.id: instalments[move.id][0] if move.id in instalments else move.invoice_date_due for move in self}
+
     @api.depends("line_ids.amount_residual_currency", "line_ids.date_maturity", "line_ids.reconciled")
     @api.depends_context("relance_today", "lang")
     def _compute_relance_late_text(self):

@@ -38,10 +38,9 @@ class AccountMove(models.Model):
     @api.depends("invoice_date_due", "payment_state", "move_type", "state", "company_id", "line_ids.reconciled")
     @api.depends_context("relance_today")
     def _compute_relance_overdue(self):
-        instalments = self._relance_instalments()
+        due_dates = self._relance_due_dates()
         for move in self:
-            # an invoice in instalments is overdue once its oldest unpaid instalment is
-            due = instalments[move.id][0] if move.id in instalments else move.invoice_date_due
+            due = due_dates[move.id]  # in instalments: once its oldest unpaid instalment is
             move.relance_overdue = move._relance_can_remind() and bool(due) and due < move.company_id._relance_today()
 
     def _search_relance_overdue(self, operator, value):

@@ -165,8 +165,7 @@ class RelanceSend(models.TransientModel):
             wizard.due_info = False
             if wizard.mass_mode or not move.invoice_date_due:
                 continue
-            instalment = move._relance_instalments().get(move.id)
-            due = instalment[0] if instalment else move.invoice_date_due  # in instalments: the oldest unpaid
+            due = move._relance_due_dates()[move.id]
             days_late = (move.company_id._relance_today() - due).days
             if days_late > 0:
                 continue
