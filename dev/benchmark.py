@@ -75,6 +75,7 @@ def add_invoices(env, company, template_move, count, offset):
             "commercial_partner_id": f"(SELECT id FROM bench_partner WHERE bench_partner.k = 1 + mod(n, {nb}))",
             # 1 to 60 days late: every stage of the default program is reached
             "invoice_date_due": f"DATE '{TODAY}' - (1 + mod(n, 60))",
+            "relance_due_date": f"DATE '{TODAY}' - (1 + mod(n, 60))",
             "relance_excluded": "(mod(n, 50) = 0)",
             "relance_last_level": "0",
         },
@@ -113,6 +114,18 @@ def add_invoices(env, company, template_move, count, offset):
                 "reconciled": "FALSE",
             },
         )
+    # what account.move._compute_relance_due_date stores: the oldest unpaid instalment
+    cr.execute(
+        """
+        UPDATE account_move m
+           SET relance_due_date = l.due, relance_instalment = 1, relance_instalment_count = l.count
+          FROM (SELECT move_id, MIN(date_maturity) AS due, COUNT(*) AS count
+                  FROM account_move_line
+                 WHERE display_type = 'payment_term' AND move_id IN (SELECT id FROM bench_move)
+                 GROUP BY move_id) l
+         WHERE m.id = l.move_id
+        """
+    )
     env.invalidate_all()
 
 

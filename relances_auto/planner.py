@@ -205,9 +205,16 @@ def is_paused(invoice: Invoice, today: datetime.date) -> bool:
     return invoice.paused_until is not None and today < invoice.paused_until
 
 
-def blocked_reason(invoice: Invoice, program: Program, stage: Stage, today: datetime.date | None = None) -> str | None:
-    """Why the daily job will not send ``stage`` to this invoice (None: it will)."""
-    reason = automatic_off_reason(invoice, program)
+def blocked_reason(
+    invoice: Invoice,
+    program: Program,
+    stage: Stage,
+    today: datetime.date | None = None,
+    off_reason: str | bool | None = False,
+) -> str | None:
+    """Why the daily job will not send ``stage`` to this invoice (None: it
+    will). ``off_reason``: :func:`automatic_off_reason`, when already known."""
+    reason = automatic_off_reason(invoice, program) if off_reason is False else off_reason
     if reason:
         return reason
     if today is not None and is_paused(invoice, today):
@@ -219,45 +226,65 @@ def blocked_reason(invoice: Invoice, program: Program, stage: Stage, today: date
     return None
 
 
+def stage_decision(
+    program: Program, days_late: int, last_level: int, upcoming: bool = False
+) -> tuple[Stage, bool, bool] | None:
+    """``(stage, is upcoming, already sent)`` for an invoice ``days_late``
+    days late whose ``last_level`` was sent, or None if no stage is reached
+    (nor ahead, with ``upcoming``)."""
+    stage = program.due_stage(days_late, last_level)
+    if stage is not None:
+        return stage, False, False
+    stage = program.upcoming_stage(days_late, last_level) if upcoming else None
+    if stage is not None:
+        return stage, True, False
+    stage = program.reached_stage(days_late)
+    return (stage, False, True) if stage is not None else None
+
+
 def plan_invoice(
-    invoice: Invoice, program: Program | None, today: datetime.date, upcoming: bool = False
+    invoice: Invoice,
+    program: Program | None,
+    today: datetime.date,
+    upcoming: bool = False,
+    decisions: dict | None = None,
 ) -> PlanLine | None:
     """The reminder due today for one invoice, or None if nothing is due.
 
     With ``upcoming``, an invoice with no stage due today gets a line for its
     next stage (``upcoming=True``, reached on ``due_on``, never sent today).
+    ``decisions`` caches :func:`stage_decision` across invoices of one plan.
     """
     if program is None or not is_candidate(invoice):
         return None
     days_late = (today - invoice.due_date).days
-    stage = program.due_stage(days_late, invoice.last_level)
-    is_upcoming = False
-    if stage is not None:
-        reason = blocked_reason(invoice, program, stage, today)
+    if decisions is None:
+        decision = stage_decision(program, days_late, invoice.last_level, upcoming)
     else:
-        stage = program.upcoming_stage(days_late, invoice.last_level) if upcoming else None
-        if stage is not None:
-            is_upcoming, reason = True, blocked_reason(invoice, program, stage, today)
-        else:
-            stage = program.reached_stage(days_late)
-            if stage is None:
-                return None  # not late enough for the first stage
-            reason = REASON_ALREADY_SENT
+        key = (program.id, days_late, invoice.last_level)
+        decision = decisions.get(key, False)
+        if decision is False:
+            decision = decisions[key] = stage_decision(program, days_late, invoice.last_level, upcoming)
+    if decision is None:
+        return None  # not late enough for the first stage
+    stage, is_upcoming, already_sent = decision
+    off_reason = automatic_off_reason(invoice, program)
+    reason = REASON_ALREADY_SENT if already_sent else blocked_reason(invoice, program, stage, today, off_reason)
     return PlanLine(
-        invoice_id=invoice.id,
-        company_id=invoice.company_id,
-        partner_id=invoice.partner_id,
-        program_id=program.id,
-        stage_id=stage.id,
-        level=stage.level,
-        days_late=days_late,
-        send=reason is None and not is_upcoming,
-        reason=reason,
-        channel=stage.channel,
-        due_on=add_days(invoice.due_date, stage.delay_days),
-        upcoming=is_upcoming,
-        off_reason=automatic_off_reason(invoice, program),
-        due_date=invoice.due_date,
+        invoice.id,
+        invoice.company_id,
+        invoice.partner_id,
+        program.id,
+        stage.id,
+        stage.level,
+        days_late,
+        reason is None and not is_upcoming,
+        reason,
+        stage.channel,
+        add_days(invoice.due_date, stage.delay_days),
+        is_upcoming,
+        off_reason,
+        invoice.due_date,
     )
 
 
@@ -274,9 +301,11 @@ def plan(
     ``today`` is a date, or a date per company id (each company's local date).
     """
     lines = []
+    decisions = {}  # the same days late and last level decide the same stage: once per plan
     for invoice in invoices:
         day = today if isinstance(today, datetime.date) else today[invoice.company_id]
-        line = plan_invoice(invoice, resolve_program(invoice, programs, global_program_ids), day, upcoming)
+        program = resolve_program(invoice, programs, global_program_ids)
+        line = plan_invoice(invoice, program, day, upcoming, decisions)
         if line is not None:
             lines.append(line)
     return lines

@@ -216,7 +216,7 @@ class AccountMove(models.Model):
             return self.env["relance.program"]
         return partner._get_relance_program(self.company_id, automatic=False)
 
-    @api.depends("relance_last_level", "invoice_date_due", "commercial_partner_id", "company_id", "payment_state")
+    @api.depends("relance_last_level", "relance_due_date", "commercial_partner_id", "company_id", "payment_state")
     @api.depends_context("relance_today")
     def _compute_relance_next(self):
         """The next reminder as the planner sees it: the stage due today or the
@@ -300,7 +300,7 @@ class AccountMove(models.Model):
         positive = (operator == "=") == bool(value)
         return [("id", "in" if positive else "not in", due_ids)]
 
-    @api.depends("invoice_date_due", "company_id", "line_ids.reconciled", "line_ids.date_maturity")
+    @api.depends("relance_due_date", "company_id")
     @api.depends_context("relance_today")
     def _compute_relance_days_late(self):
         due_dates = self._relance_due_dates()

@@ -12,6 +12,26 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
+    relance_due_date = fields.Date(
+        string="Late From",
+        compute="_compute_relance_due_date",
+        store=True,
+        index=True,
+        help="The due date the days late count from: the oldest unpaid instalment's for an invoice "
+        "in instalments, else the invoice's due date.",
+    )
+    relance_instalment = fields.Integer(
+        string="Instalment",
+        compute="_compute_relance_due_date",
+        store=True,
+        help="Number of the oldest unpaid instalment (1 for an invoice with one due date).",
+    )
+    relance_instalment_count = fields.Integer(
+        string="Instalments",
+        compute="_compute_relance_due_date",
+        store=True,
+        help="How many instalments the invoice is paid in (1: one due date).",
+    )
     relance_late_text = fields.Char(
         string="Late Now",
         compute="_compute_relance_late_text",
@@ -35,11 +55,30 @@ class AccountMove(models.Model):
                     break
         return result
 
+    @api.depends(
+        "move_type",
+        "invoice_date_due",
+        "line_ids.display_type",
+        "line_ids.date_maturity",
+        "line_ids.reconciled",
+        "line_ids.amount_residual_currency",
+    )
+    def _compute_relance_due_date(self):
+        # stored: the planner reads it in its one query, and the due filter is indexed
+        invoices = self.filtered(lambda move: move.move_type == "out_invoice")
+        instalments = invoices._relance_instalments()
+        for move in self:
+            if move.id in instalments:
+                due, __, number, count = instalments[move.id]
+                move.relance_due_date, move.relance_instalment, move.relance_instalment_count = due, number, count
+            else:
+                move.relance_due_date = move.invoice_date_due if move in invoices else False
+                move.relance_instalment = move.relance_instalment_count = 1
+
     def _relance_due_dates(self):
         """{invoice id: the due date its days late count from}: its oldest
         unpaid instalment's for an invoice in instalments, else Odoo's due date."""
-        instalments = self._relance_instalments()
-        return {move.id: instalments[move.id][0] if move.id in instalments else move.invoice_date_due for move in self}
+        return {move.id: move.relance_due_date or move.invoice_date_due for move in self}
 
     @api.depends("line_ids.amount_residual_currency", "line_ids.date_maturity", "line_ids.reconciled")
     @api.depends_context("relance_today", "lang")

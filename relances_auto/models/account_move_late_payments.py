@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL
 
 from .. import planner as core
 
@@ -35,7 +34,7 @@ class AccountMove(models.Model):
         "sent them all.",
     )
 
-    @api.depends("invoice_date_due", "payment_state", "move_type", "state", "company_id", "line_ids.reconciled")
+    @api.depends("relance_due_date", "payment_state", "move_type", "state", "company_id")
     @api.depends_context("relance_today")
     def _compute_relance_overdue(self):
         due_dates = self._relance_due_dates()
@@ -46,17 +45,11 @@ class AccountMove(models.Model):
     def _search_relance_overdue(self, operator, value):
         if operator not in ("=", "!="):
             raise UserError(self.env._("Unsupported search on “Overdue”."))
+        # in instalments: once its oldest unpaid instalment is late
         by_company = [
-            [("company_id", "=", company.id), ("invoice_date_due", "<", company._relance_today())]
+            [("company_id", "=", company.id), ("relance_due_date", "<", company._relance_today())]
             for company in self.env.companies
         ]
-        # invoices in instalments whose oldest unpaid instalment is late, though their last one is not
-        instalments = self.env["relance.planner"]._load_instalments(tuple(self.env.companies.ids), SQL())
-        moves = self.browse(list(instalments))
-        moves.fetch(["company_id"])
-        late_ids = [move.id for move in moves if instalments[move.id][0] < move.company_id._relance_today()]
-        if late_ids:
-            by_company.append([("id", "in", late_ids)])
         domain = expression.AND(
             [
                 [("move_type", "=", "out_invoice"), ("state", "=", "posted")],
@@ -67,7 +60,7 @@ class AccountMove(models.Model):
         positive = (operator == "=") == bool(value)
         return domain if positive else ["!", *expression.normalize_domain(domain)]
 
-    @api.depends("relance_last_level", "invoice_date_due", "commercial_partner_id", "company_id", "payment_state")
+    @api.depends("relance_last_level", "relance_due_date", "commercial_partner_id", "company_id", "payment_state")
     @api.depends_context("relance_today")
     def _compute_relance_plan_state(self):
         lines = self._relance_plan_lines()

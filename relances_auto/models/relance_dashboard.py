@@ -96,14 +96,14 @@ class RelanceDashboard(models.AbstractModel):
     @api.model
     def _age_figures(self, companies, today):
         """The amount left to pay by age: not due yet, then days late."""
-        buckets = [(self.env._("Not due"), [("invoice_date_due", ">=", today)])]
+        buckets = [(self.env._("Not due"), [("relance_due_date", ">=", today)])]
         for first, last in AGE_BUCKETS:
-            domain = [("invoice_date_due", "<=", today - datetime.timedelta(days=first))]
+            domain = [("relance_due_date", "<=", today - datetime.timedelta(days=first))]
             if last is None:
                 label = self.env._("Over %s days", first - 1)
             else:
                 label = self.env._("%(first)s–%(last)s days", first=first, last=last)
-                domain.append(("invoice_date_due", ">=", today - datetime.timedelta(days=last)))
+                domain.append(("relance_due_date", ">=", today - datetime.timedelta(days=last)))
             buckets.append((label, domain))
         base = self._overdue_domain(companies)
         return [self._group_figure(label, base + domain) for label, domain in buckets]

@@ -1,3 +1,4 @@
+import gc
 import re
 
 from odoo import api, fields, models
@@ -39,8 +40,18 @@ class RelancePlanner(models.AbstractModel):
         programs, global_program_ids = self._load_programs(companies)
         if not programs:
             return []
-        invoices = self._load_invoices(companies, today_by_company, programs, move_ids, upcoming)
-        return core.plan(invoices, programs, global_program_ids, today_by_company, upcoming)
+        # Two objects per invoice and no reference cycle: the cyclic garbage
+        # collector, which would walk every object of the process several
+        # times over while they are made, is paused meanwhile (measured on
+        # 100,000 invoices: 1.0–1.7 s with it, 0.65–0.85 s without).
+        gc_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            invoices = self._load_invoices(companies, today_by_company, programs, move_ids, upcoming)
+            return core.plan(invoices, programs, global_program_ids, today_by_company, upcoming)
+        finally:
+            if gc_enabled:
+                gc.enable()
 
     @api.model
     def _reason_labels(self):
@@ -107,38 +118,56 @@ class RelancePlanner(models.AbstractModel):
     @api.model
     def _load_invoices(self, companies, today_by_company, programs, move_ids=None, upcoming=False):
         """Candidate invoices late enough to have reached a first stage (all
-        candidates with ``upcoming``)."""
+        candidates with ``upcoming``), in one query.
+
+        An invoice in instalments is late from its oldest unpaid instalment
+        (``account.move.relance_due_date``, stored), not its last one: each
+        instalment is late from its own date and goes through the stages on
+        its own (a level is sent once per invoice and instalment, see
+        ``relance.log``)."""
         min_delay = min(stage.delay_days for program in programs.values() for stage in program.stages)
         self.env["account.move"].flush_model()
+        self.env["relance.log"].flush_model(["move_id", "instalment_due_date", "level", "kind", "state"])
         self.env["res.partner"].flush_model(["email", "street", "city", "relance_policy", "relance_program_id"])
-        # the last due date that reaches a first stage today, per company
-        latest_due = {company_id: core.add_days(day, -min_delay) for company_id, day in today_by_company.items()}
+        company_ids = tuple(today_by_company)
+        # the due date the days late count from (stored: the oldest unpaid instalment's)
+        due = SQL("COALESCE(m.relance_due_date, m.invoice_date_due)")
         if upcoming:
-            due_filter = SQL("m.company_id IN %s AND m.invoice_date_due IS NOT NULL", tuple(today_by_company))
+            due_filter = SQL("m.company_id IN %s AND m.invoice_date_due IS NOT NULL", company_ids)
         else:
+            # the last due date that reaches a first stage today, per company
             due_filter = SQL(" OR ").join(
-                SQL("(m.company_id = %s AND m.invoice_date_due <= %s)", company_id, due)
-                for company_id, due in latest_due.items()
+                SQL("(m.company_id = %s AND %s <= %s)", company_id, due, core.add_days(day, -min_delay))
+                for company_id, day in today_by_company.items()
             )
         move_filter = SQL("AND m.id IN %s", tuple(move_ids)) if move_ids else SQL()
-        instalments = self._load_instalments(tuple(today_by_company), move_filter)
-        if instalments and not upcoming:
-            # an invoice in instalments is late from its oldest unpaid instalment, not its last one
-            due_filter = SQL("(%s) OR m.id IN %s", due_filter, tuple(instalments))
         # read before the main query: it may run a query of its own
         default_policy = self.env["ir.default"]._get_model_defaults("res.partner").get("relance_policy") or "global"
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.id, m.company_id, m.commercial_partner_id, m.invoice_date_due,
+                SELECT m.id, m.company_id, m.commercial_partner_id, %s,
                        m.payment_state, COALESCE(m.relance_excluded, FALSE), m.relance_paused_until,
-                       COALESCE(m.relance_last_level, 0),
+                       -- the highest level sent: per instalment for an invoice in instalments
+                       -- (a line made before instalments were told apart has no date: it
+                       -- was the invoice's due date, its last one)
+                       CASE WHEN COALESCE(m.relance_instalment_count, 1) < 2 THEN COALESCE(m.relance_last_level, 0)
+                            ELSE COALESCE((
+                                SELECT MAX(r.level)
+                                  FROM relance_log r
+                                 WHERE r.move_id = m.id
+                                   AND COALESCE(r.instalment_due_date, m.invoice_date_due) = m.relance_due_date
+                                   AND r.kind != 'test'
+                                   AND r.state NOT IN ('failed', 'cancelled')
+                            ), 0)
+                       END,
                        -- company-dependent fields: the value of the invoice's company
                        COALESCE(cp.relance_policy ->> m.company_id::text, %s),
                        (cp.relance_program_id ->> m.company_id::text)::int,
                        contact.email,
                        -- res.partner._relance_has_postal_address()
-                       (COALESCE(contact.street, '') != '' AND COALESCE(contact.city, '') != '')
+                       (COALESCE(contact.street, '') != '' AND COALESCE(contact.city, '') != ''),
+                       COALESCE(m.relance_instalment, 1), COALESCE(m.relance_instalment_count, 1)
                   FROM account_move m
                   JOIN res_partner cp ON cp.id = m.commercial_partner_id
                   JOIN res_partner contact ON contact.id = m.partner_id
@@ -147,8 +176,8 @@ class RelancePlanner(models.AbstractModel):
                    AND m.payment_state IN ('not_paid', 'partial')
                    AND (%s)
                    %s
-                 ORDER BY m.invoice_date_due, m.id
                 """,
+                due,
                 default_policy,
                 due_filter,
                 move_filter,
@@ -156,6 +185,7 @@ class RelancePlanner(models.AbstractModel):
         )
         invoices = []
         valid_emails = {}
+        Invoice = core.Invoice
         for (
             move_id,
             company_id,
@@ -169,6 +199,8 @@ class RelancePlanner(models.AbstractModel):
             custom_program_id,
             email,
             has_address,
+            instalment,
+            count,
         ) in self.env.cr.fetchall():
             has_email = valid_emails.get(email)
             if has_email is None:
@@ -176,95 +208,26 @@ class RelancePlanner(models.AbstractModel):
                 has_email = valid_emails[email] = bool(
                     email and (PLAIN_EMAIL.fullmatch(email.strip()) or email_normalize_all(email))
                 )
-            instalment, count = 1, 1
-            if move_id in instalments:
-                due_date, instalment, count, last_level = instalments[move_id]
-                if not upcoming and due_date > latest_due[company_id]:
-                    continue  # its oldest unpaid instalment has not reached a first stage
             invoices.append(
-                core.Invoice(
-                    id=move_id,
-                    company_id=company_id,
-                    partner_id=partner_id,
-                    due_date=due_date,
-                    instalment=instalment,
-                    instalments=count,
-                    payment_state=payment_state,
-                    excluded=excluded,
-                    paused_until=paused_until,
-                    last_level=last_level,
-                    policy=policy,
-                    custom_program_id=custom_program_id,
-                    has_email=has_email,
-                    has_address=has_address,
+                Invoice(
+                    move_id,
+                    company_id,
+                    partner_id,
+                    due_date,
+                    "out_invoice",
+                    "posted",
+                    payment_state,
+                    excluded,
+                    last_level,
+                    policy,
+                    custom_program_id,
+                    has_email,
+                    has_address,
+                    paused_until,
+                    instalment,
+                    count,
                 )
             )
+        # by due date (sorted here: cheaper than in the query for 100,000 rows)
+        invoices.sort(key=lambda invoice: (invoice.due_date, invoice.id))
         return invoices
-
-    @api.model
-    def _load_instalments(self, company_ids, move_filter):
-        """{invoice id: (due date, number, count, last level)} of the oldest
-        unpaid instalment of each candidate invoice in several instalments
-        (several payment term lines, from a payment term of several lines):
-        each instalment is late from its own date, and goes through the stages
-        on its own (a level is sent once per invoice and instalment). Three
-        queries for all invoices, one when no payment term has several lines."""
-        self.env["account.move.line"].flush_model(["display_type", "date_maturity", "reconciled", "move_id"])
-        self.env["relance.log"].flush_model(["move_id", "instalment_due_date", "level", "kind", "state"])
-        self.env["account.payment.term.line"].flush_model(["payment_id"])
-        # only invoices whose payment term has several lines have several instalments
-        self.env.cr.execute("SELECT payment_id FROM account_payment_term_line GROUP BY payment_id HAVING COUNT(*) > 1")
-        terms = tuple(term_id for (term_id,) in self.env.cr.fetchall())
-        if not terms:
-            return {}
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT move_id, date_maturity, reconciled, number, count FROM (
-                    SELECT l.move_id, l.date_maturity, l.reconciled,
-                           ROW_NUMBER() OVER (PARTITION BY l.move_id ORDER BY l.date_maturity, l.id) AS number,
-                           COUNT(*) OVER (PARTITION BY l.move_id) AS count
-                      FROM account_move_line l
-                      JOIN account_move m ON m.id = l.move_id
-                     WHERE l.display_type = 'payment_term'
-                       AND m.move_type = 'out_invoice'
-                       AND m.state = 'posted'
-                       AND m.payment_state IN ('not_paid', 'partial')
-                       AND m.invoice_payment_term_id IN %s
-                       AND m.company_id IN %s
-                       %s
-                ) instalment
-                 WHERE count > 1 AND NOT reconciled
-                 ORDER BY move_id, number
-                """,
-                terms,
-                company_ids,
-                move_filter,
-            )
-        )
-        oldest = {}
-        for move_id, due_date, __, number, count in self.env.cr.fetchall():
-            oldest.setdefault(move_id, (due_date, number, count))
-        if not oldest:
-            return {}
-        # the levels sent per instalment (a line made before instalments were
-        # told apart has no date: it was the invoice's due date, its last one)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT r.move_id, COALESCE(r.instalment_due_date, m.invoice_date_due), MAX(r.level)
-                  FROM relance_log r
-                  JOIN account_move m ON m.id = r.move_id
-                 WHERE r.move_id IN %s
-                   AND r.kind != 'test'
-                   AND r.state NOT IN ('failed', 'cancelled')
-                 GROUP BY 1, 2
-                """,
-                tuple(oldest),
-            )
-        )
-        levels = {(move_id, due): level for move_id, due, level in self.env.cr.fetchall()}
-        return {
-            move_id: (due_date, number, count, levels.get((move_id, due_date), 0))
-            for move_id, (due_date, number, count) in oldest.items()
-        }

@@ -278,7 +278,7 @@ class RelanceSender(models.AbstractModel):
         return env._(
             "Invoice %(invoice)s is due on %(date)s",
             invoice=move.name,
-            date=format_date(env, move.invoice_date_due, lang_code=lang),
+            date=format_date(env, move.relance_due_date or move.invoice_date_due, lang_code=lang),
         )
 
     @api.model

@@ -46,7 +46,7 @@ class ResPartner(models.Model):
                 ("company_id", "=", self.env.company.id),
                 ("relance_overdue", "=", True),
             ],
-            order="invoice_date_due, id",
+            order="relance_due_date, id",
         )
 
     def action_relance_view_logs(self):

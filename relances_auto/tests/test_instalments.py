@@ -178,3 +178,26 @@ class TestInstalments(RelancesCommon):
         self.assertEqual(ages["amount"].replace("\N{NO-BREAK SPACE}", " "), "$ 1,000.00 + 500.00 €")
         sent = list(data["plan"]["send"])
         self.assertIn("500.00 €", " ".join(figure["amount"] for figure in sent).replace("\N{NO-BREAK SPACE}", " "))
+
+    def test_late_from_follows_the_payments(self):
+        """``relance_due_date`` (what the planner, Late payments and the
+        dashboard's ages read) is the oldest unpaid instalment's date, and
+        moves on once that instalment is paid."""
+        move = self._invoice(self.three)  # 300.00 due 04/10, 300.00 due 05/10, 400.00 due 06/09
+        self.assertEqual(
+            (str(move.relance_due_date), move.relance_instalment, move.relance_instalment_count), ("2026-04-10", 1, 3)
+        )
+        self._pay(move, 200.0)
+        self.assertEqual(str(move.relance_due_date), "2026-04-10", "100.00 of the first instalment is still due")
+        self._pay(move, 100.0)
+        self.assertEqual((str(move.relance_due_date), move.relance_instalment), ("2026-05-10", 2))
+        one_date = self._invoice(self.env.ref("account.account_payment_term_30days"))
+        self.assertEqual(one_date.relance_due_date, one_date.invoice_date_due)
+        self.assertEqual((one_date.relance_instalment, one_date.relance_instalment_count), (1, 1))
+
+    def test_dashboard_ages_count_from_the_late_instalment(self):
+        move = self._invoice(self.two)  # 300.00 due 03/11 (20 days late), 700.00 due 05/10
+        with freeze_time(AT_HOUR):
+            data = self.env["relance.dashboard"].get_data()
+        counts = {figure["label"]: figure["count"] for figure in data["ages"]}
+        self.assertEqual((counts["16–30 days"], counts["Not due"]), (1, 0), move.name)

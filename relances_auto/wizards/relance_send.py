@@ -91,7 +91,9 @@ class RelanceSend(models.TransientModel):
         """The invoices of the one mail this wizard sends, the most late first
         (it leads: its stage and its text)."""
         self.ensure_one()
-        return self.move_ids._origin.sorted(lambda move: (move.invoice_date_due or fields.Date.today(), move.id))
+        return self.move_ids._origin.sorted(
+            lambda move: (move.relance_due_date or move.invoice_date_due or fields.Date.today(), move.id)
+        )
 
     def _stage_by_move(self):
         """The level each invoice of the mail records: the chosen stage, or
