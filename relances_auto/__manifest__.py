@@ -11,6 +11,7 @@
         "security/relances_auto_security.xml",
         "security/ir.model.access.csv",
         "data/mail_template_data.xml",
+        "data/mail_template_refresh.xml",
         "data/product_data.xml",
         "data/relance_program_data.xml",
         "data/relance_digest_templates.xml",

@@ -19,3 +19,4 @@ from . import relance_dashboard
 from . import mail_mail
 from . import ir_module
 from . import ir_actions_report
+from . import mail_template

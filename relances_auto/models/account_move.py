@@ -4,10 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize, format_date
 
+from .. import params
 from .. import planner as core
-
-# An invoice due on its own date is stamped “Reminder” only after this delay.
-STAMP_GRACE_HOURS = 12
 
 
 class AccountMove(models.Model):
@@ -373,7 +371,8 @@ class AccountMove(models.Model):
     def _relance_stamp_applies(self):
         """Whether the reminder copy of this invoice bears the “Reminder”
         stamp: once the payment term has passed (the day after the due date);
-        an invoice due on the day it is issued gets 12 hours from its due
+        an invoice due on the day it is issued gets 12 hours (system
+        parameter relances_auto.stamp_grace_hours) from its due
         date to be corrected and sent again first. Counted from the due
         moment, whenever the invoice was entered (an invoice imported long
         after its date is stamped at once)."""
@@ -387,7 +386,7 @@ class AccountMove(models.Model):
             if today != due:
                 return today > due
             now = company._relance_now()
-            return now.hour + now.minute / 60 >= STAMP_GRACE_HOURS
+            return now.hour + now.minute / 60 >= params.get(self.env, "relances_auto.stamp_grace_hours")
         return due < today
 
     def _relance_reminder_copy_filename(self):

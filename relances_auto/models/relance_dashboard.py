@@ -2,6 +2,7 @@ import datetime
 from collections import defaultdict
 
 from odoo import api, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount, format_date
 
 from .. import planner as core
@@ -26,6 +27,12 @@ class RelanceDashboard(models.AbstractModel):
 
     @api.model
     def get_data(self):
+        """Every figure of the dashboard (called by its client action over
+        RPC): for invoicing users and auditors, of the companies the caller
+        has selected (``env.companies`` only holds companies the user may
+        access: Odoo checks the context's ``allowed_company_ids``)."""
+        if not self.env.user.has_groups("account.group_account_invoice,account.group_account_readonly"):
+            raise AccessError(self.env._("The reminders dashboard is for invoicing users."))
         companies = self.env.companies
         company = self.env.company
         today = company._relance_today()
@@ -148,6 +155,10 @@ class RelanceDashboard(models.AbstractModel):
         15 and 30 days, and the median days to payment. The shares count the
         invoices reminded at least 30 days ago (all had their 30 days), so
         that they only grow from 7 to 30 days."""
+        # raw SQL for the cohorts: the caller's right to read the history is
+        # checked here, and the rows are those of the caller's companies (what
+        # relance.log's company rule gives)
+        self.env["relance.log"].check_access("read")
         self.env["relance.log"].flush_model()
         since = today - datetime.timedelta(days=max(PAID_WITHIN))
         windows = SQL(", ").join(

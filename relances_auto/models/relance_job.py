@@ -9,18 +9,15 @@ import psycopg2
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
+from .. import params
 from .. import planner as core
 
 _logger = logging.getLogger(__name__)
 
-# Customers (mails) handled per call; the cron calls again while work remains.
-BATCH_SIZE = 200
-# Mails queued together (rendered, created in bulk) between two commits of the job.
-COMMIT_EVERY = 50
-# A call stops after this many seconds and lets the cron call again: PDFs
-# (stamped invoices, letters) take about a second each, and a cron worker is
-# killed after limit_time_real_cron.
-BATCH_SECONDS = 60
+# How much one call of the job does (system parameters, see params.py): a
+# batch of customers, committed in chunks, for at most a time budget (PDFs,
+# stamped invoices and letters, take about a second each, and a cron worker is
+# killed after limit_time_real_cron); the cron calls again while work remains.
 
 
 class RelanceJob(models.AbstractModel):
@@ -56,7 +53,7 @@ class RelanceJob(models.AbstractModel):
         """
         # every company: each runs at its own local hour
         companies = (companies or self.env["res.company"].search([])).sudo()  # pylint: disable=no-search-all
-        batch = self.env.context.get("relance_batch_size", BATCH_SIZE)
+        batch = self._param("relance_batch_size", "relances_auto.batch_size")
         queued = 0
         for company in companies:
             try:
@@ -186,6 +183,12 @@ class RelanceJob(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    def _param(self, context_key, key):
+        """A tunable of the job: the context's (tests), else the system parameter."""
+        value = self.env.context.get(context_key)
+        return value if value is not None else params.get(self.env, key)
+
+    @api.model
     def _group_mails(self, lines, programs):
         """One mail per invoice, or per customer for programs that want it."""
         groups = defaultdict(list)
@@ -196,17 +199,18 @@ class RelanceJob(models.AbstractModel):
         return list(groups.values())
 
     @api.model
-    def _send_automatic(self, company, limit=BATCH_SIZE):
-        """Send up to ``limit`` mails of the plan, for at most BATCH_SECONDS;
-        returns (done, remaining)."""
+    def _send_automatic(self, company, limit=None):
+        """Send up to ``limit`` mails of the plan (default: the batch size),
+        within the time budget; returns (done, remaining)."""
+        limit = limit or self._param("relance_batch_size", "relances_auto.batch_size")
         plan = [line for line in self.env["relance.planner"]._get_plan(companies=company) if line.send]
         programs = self.env["relance.program"].browse({line.program_id for line in plan})
         groups = self._group_mails(plan, {p.id: p for p in programs})
-        budget = self.env.context.get("relance_batch_seconds", BATCH_SECONDS)
+        budget = self._param("relance_batch_seconds", "relances_auto.batch_seconds")
         start = time.monotonic()
         done = tried = 0
         todo = groups[:limit]
-        chunk_size = self.env.context.get("relance_chunk_size", COMMIT_EVERY)
+        chunk_size = self._param("relance_chunk_size", "relances_auto.commit_every")
         for chunk_start in range(0, len(todo), chunk_size):
             chunk = todo[chunk_start : chunk_start + chunk_size]
             # Lock the batch, then plan it again: an invoice paid or reminded

@@ -361,8 +361,8 @@ class RelanceLog(models.Model):
         return merge_pdf([content, *enclosures]) if enclosures else content
 
     def _letters_pdf(self):
-        """One PDF of the letters of these lines (each letter once), for printing."""
-        self._make_letters()
+        """One PDF of the letters of these lines (each letter once), for
+        printing: letters already made only (``_make_letters``)."""
         contents = [logs.letter_attachment_id.raw for logs in self._letter_groups()]
         return contents[0] if len(contents) == 1 else merge_pdf(contents)
 

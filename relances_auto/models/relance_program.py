@@ -135,7 +135,22 @@ class RelanceProgram(models.Model):
         the courtesy program (J-3, J+3, J+15) to choose instead."""
         for company in self.env["res.company"].sudo().search([("relance_program_id", "=", False)]):
             company.relance_program_id = self._create_default_program(company)
-        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
+        self._install_courtesy_programs()
+
+    @api.model
+    def _install_courtesy_programs(self):
+        """The courtesy program for every company that has none yet (archived
+        counts: the user chose to put it away), at install and on upgrade."""
+        courtesy = self.env.ref("relances_auto.mail_template_relance_courtesy", raise_if_not_found=False)
+        having = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("stage_ids.mail_template_id", "=", courtesy.id)])
+            .company_id
+            if courtesy
+            else self.env["res.company"]
+        )
+        for company in self.env["res.company"].sudo().search([("id", "not in", having.ids)]):
             self._create_courtesy_program(company)
 
     @api.model

@@ -148,9 +148,11 @@ class ResCompany(models.Model):
         return companies
 
     def _relance_tz(self):
-        """The company's time zone: its address's, else its administrators'."""
+        """The company's time zone: its address's, else its digest
+        recipients' (its administrators), else UTC; never the time zone of
+        whoever asks, so that “today” is the same day for every user."""
         self.ensure_one()
-        tz = self.partner_id.tz or self.env.user.tz
+        tz = self.partner_id.tz
         if not tz:
             tz = next((u.tz for u in self.relance_digest_user_ids if u.tz), None)
         return tz if tz in pytz.all_timezones_set else "UTC"

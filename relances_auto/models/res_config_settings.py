@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -31,6 +31,25 @@ class ResConfigSettings(models.TransientModel):
     relance_late_interest_rate = fields.Float(related="company_id.relance_late_interest_rate", readonly=False)
     relance_fee_product_id = fields.Many2one(related="company_id.relance_fee_product_id", readonly=False)
     relance_fee_auto_post = fields.Boolean(related="company_id.relance_fee_auto_post", readonly=False)
+
+    relance_outdated_template_ids = fields.Many2many(
+        "mail.template",
+        string="Templates With a New Default",
+        compute="_compute_relance_outdated_template_ids",
+    )
+
+    @api.depends("company_id")
+    def _compute_relance_outdated_template_ids(self):
+        templates = self.env["mail.template"]._relance_default_templates()
+        outdated = templates.filtered("relance_default_outdated")
+        for settings in self:
+            settings.relance_outdated_template_ids = outdated
+
+    def action_relance_reset_templates(self):
+        """“Reset to the new default”: the edited reminder templates whose
+        default changed become the new default again (every language)."""
+        self.env["mail.template"]._relance_default_templates().filtered("relance_default_outdated").reset_template()
+        return {"type": "ir.actions.client", "tag": "reload"}
 
     def action_relance_send_simulation(self):
         """Send me a simulation: the digest of what the daily job would do

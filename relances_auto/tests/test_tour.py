@@ -92,6 +92,10 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         self.assertEqual(response.headers["Content-Type"], "application/pdf")
         self.assertTrue(response.content.startswith(b"%PDF"))
         self.assertEqual(response.content, log.letter_attachment_id.raw, "the letter as stored")
+        # a GET changes nothing: no letter is made for a line that has none
+        phone = other.relance_log_ids
+        self.assertEqual(self.url_open(f"/relances_auto/letters?log_ids={phone.id}").status_code, 404)
+        self.assertFalse(phone.letter_attachment_id)
 
     def _late_invoice(self, customer, days_late, amount=400.0):
         today = self.company_data["company"]._relance_today()
