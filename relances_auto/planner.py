@@ -24,6 +24,7 @@ REASON_NO_EMAIL = "no_email"
 REASON_NO_ADDRESS = "no_address"
 REASON_TEMPLATE_ERROR = "template_error"  # only known when rendering, see sending
 REASON_PAUSED = "paused"  # dispute, promise to pay…: until ``Invoice.paused_until``
+REASON_BOUNCED = "bounced"  # the customer's address bounced: not reminded there until it changes
 # Reasons that switch a customer's or an invoice's automatic reminders off
 # altogether (the others only stop one stage from going out).
 AUTOMATIC_OFF_REASONS = frozenset({REASON_POLICY_NONE, REASON_ARCHIVED, REASON_EXCLUDED, REASON_MANUAL})
@@ -37,6 +38,7 @@ REASONS = (
     REASON_NO_ADDRESS,
     REASON_TEMPLATE_ERROR,
     REASON_PAUSED,
+    REASON_BOUNCED,
 )
 
 # How a stage reminds: by mail, by a printed letter, or both.
@@ -119,6 +121,7 @@ class Invoice:
     # ``instalment`` of ``instalments`` (1 of 1: an invoice with one due date)
     instalment: int = 1
     instalments: int = 1
+    email_bounced: bool = False  # a mail to the address bounced (Odoo's bounce counter)
 
 
 @dataclass(slots=True)
@@ -221,6 +224,8 @@ def blocked_reason(
         return REASON_PAUSED
     if uses_email(stage.channel) and not invoice.has_email:
         return REASON_NO_EMAIL
+    if uses_email(stage.channel) and invoice.email_bounced:
+        return REASON_BOUNCED
     if uses_letter(stage.channel) and not invoice.has_address:
         return REASON_NO_ADDRESS
     return None

@@ -17,6 +17,7 @@ from . import account_move_instalments
 from . import relance_log_followup
 from . import relance_dashboard
 from . import mail_mail
+from . import mail_notification
 from . import ir_module
 from . import ir_actions_report
 from . import mail_template

@@ -162,7 +162,13 @@ class AccountMove(models.Model):
         positive = (operator == "=") == bool(value)
         return [("id", "in" if positive else "not in", enabled_ids)]
 
-    @api.depends("relance_log_ids.level", "relance_log_ids.kind", "relance_log_ids.state", "relance_log_ids.date")
+    @api.depends(
+        "relance_log_ids.level",
+        "relance_log_ids.kind",
+        "relance_log_ids.state",
+        "relance_log_ids.date",
+        "relance_log_ids.delivery_failed",
+    )
     def _compute_relance_summary(self):
         for move in self:
             counted = move.relance_log_ids.filtered(lambda log: log._counts())

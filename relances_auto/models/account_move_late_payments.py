@@ -34,6 +34,21 @@ class AccountMove(models.Model):
         "sent them all.",
     )
 
+    relance_retry_possible = fields.Boolean(
+        string="Reminder to Retry",
+        compute="_compute_relance_retry_possible",
+        help="A reminder of this invoice could not be delivered by the mail server: “Retry” queues it again.",
+    )
+
+    @api.depends("relance_log_ids.state", "relance_log_ids.delivery_failed")
+    def _compute_relance_retry_possible(self):
+        for move in self:
+            move.relance_retry_possible = bool(move.relance_log_ids.filtered(lambda log: log._retryable()))
+
+    def action_relance_retry(self):
+        """“Retry” in Late payments: the undelivered reminders of these invoices."""
+        return self.relance_log_ids.filtered(lambda log: log._retryable()).action_retry()
+
     @api.depends("relance_due_date", "payment_state", "move_type", "state", "company_id")
     @api.depends_context("relance_today")
     def _compute_relance_overdue(self):

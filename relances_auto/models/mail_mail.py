@@ -20,5 +20,7 @@ class MailMail(models.Model):
             )
         )
         if logs:
-            logs._update_from_mails(self, failure_reason=failure_reason if failure_type else False)
+            logs._update_from_mails(
+                self, failure_reason=failure_reason if failure_type else False, failure_type=failure_type
+            )
         return super()._postprocess_sent_message(success_pids, failure_reason=failure_reason, failure_type=failure_type)

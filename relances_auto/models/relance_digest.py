@@ -1,9 +1,10 @@
 import datetime
 from collections import defaultdict
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import format_amount, format_date
 
+from .. import params
 from .. import planner as core
 
 
@@ -142,9 +143,10 @@ class RelanceDigest(models.AbstractModel):
             .search(
                 [
                     ("company_id", "=", company.id),
-                    ("kind", "=", "auto"),
-                    ("state", "=", "failed"),
-                    ("date", ">=", today - datetime.timedelta(days=1)),
+                    ("kind", "in", ("auto", "manual")),
+                    ("state", "in", ("failed", "bounced")),
+                    # failed or bounced since the last digest (a bounce comes back days later)
+                    ("write_date", ">=", fields.Datetime.now() - datetime.timedelta(days=1)),
                 ]
             )
         )
@@ -190,11 +192,31 @@ class RelanceDigest(models.AbstractModel):
                     "name": log.move_id.name,
                     "url": f"{base_url}/odoo/account.move/{log.move_id.id}",
                     "level": log.level,
-                    "reason": log.failure_reason or "",
+                    "reason": self._failure_text(log, env),
                 }
                 for log in failed
             ],
         }
+
+    @api.model
+    def _failure_text(self, log, env):
+        """Why a reminder did not reach the customer, and what happens next."""
+        reason = log.failure_reason or ""
+        if log.state != "failed" or not log.delivery_failed:
+            return reason
+        retries = params.get(env, "relances_auto.max_retries")
+        if log.retry_count < retries:
+            return env._(
+                "%(reason)s (retry %(number)s of %(count)s at the next hourly run)",
+                reason=reason,
+                number=log.retry_count + 1,
+                count=retries,
+            )
+        return env._(
+            "%(reason)s (failed for good after %(count)s retries: “Retry” on the history line)",
+            reason=reason,
+            count=retries,
+        )
 
     @api.model
     def _render(self, company, plan, failures=None, run_done=False):

@@ -54,6 +54,12 @@ class RelanceJob(models.AbstractModel):
         # every company: each runs at its own local hour
         companies = (companies or self.env["res.company"].search([])).sudo()  # pylint: disable=no-search-all
         batch = self._param("relance_batch_size", "relances_auto.batch_size")
+        # every hour: the mails the server could not deliver go back to the queue
+        retried = self.env["relance.log"]._retry_deliveries(companies)
+        if retried:
+            _logger.info("Reminders: %s undelivered mail(s) queued again", len(retried.mail_id))
+            self.env["relance.sender"]._trigger_mail_queue()
+            self._commit()
         queued = 0
         for company in companies:
             try:

@@ -1,9 +1,10 @@
 from odoo import Command, api, fields, models
 from odoo.addons.base.models.ir_qweb import QWebException
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 from odoo.tools.pdf import merge_pdf
 
+from .. import params
 from .. import planner as core
 
 KINDS = [("auto", "Automatic"), ("manual", "Manual"), ("test", "Test")]
@@ -11,6 +12,7 @@ STATES = [
     ("queued", "Queued"),
     ("sent", "Sent"),
     ("failed", "Failed"),
+    ("bounced", "Bounced"),
     ("recorded", "Recorded"),
     ("to_print", "Letter to Print"),
     ("printed", "Letter Printed"),
@@ -22,6 +24,8 @@ EDITABLE_FIELDS = frozenset({"note"})
 LETTER_REPORT = "relances_auto.action_report_relance_letter"
 # A failure reason is one sentence: longer text goes to the technical details.
 FAILURE_REASON_MAX = 240
+# Delivery failures not worth a retry: the address (or the sender's) is wrong.
+UNRETRIED_FAILURES = frozenset({"mail_email_invalid", "mail_email_missing", "mail_from_invalid", "mail_from_missing"})
 
 
 class RelanceLog(models.Model):
@@ -72,6 +76,19 @@ class RelanceLog(models.Model):
     )
     failure_detail = fields.Text(
         string="Technical Details", readonly=True, help="The error as the server saw it (e.g. a traceback)."
+    )
+    delivery_failed = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The mail server could not deliver the mail (server down, refused…): the level counts as "
+        "reached, and the mail is tried again at the next hourly runs (see Retries).",
+    )
+    retry_count = fields.Integer(
+        string="Retries",
+        readonly=True,
+        copy=False,
+        help="Automatic retries of the mail after a delivery failure, at most the system parameter "
+        "relances_auto.max_retries (3): then it has failed for good, and “Retry” tries once more.",
     )
     instalment_due_date = fields.Date(
         readonly=True,
@@ -178,9 +195,11 @@ class RelanceLog(models.Model):
         return result
 
     def _counts(self):
-        """Whether this line counts as the level sent (tests, failures and
-        cancelled records never do)."""
-        return self.kind != "test" and self.state not in ("failed", "cancelled")
+        """Whether this line counts as the level sent: tests, cancelled
+        records and reminders that could not be made never do; a mail the
+        server could not deliver does (it is retried, never sent twice), and
+        so does a bounced one (the address is the problem)."""
+        return self.kind != "test" and self.state != "cancelled" and (self.state != "failed" or self.delivery_failed)
 
     def write(self, vals):
         if not self.env.su and set(vals) - EDITABLE_FIELDS:
@@ -234,8 +253,9 @@ class RelanceLog(models.Model):
             first = first[: FAILURE_REASON_MAX - 1].rstrip() + "…"
         return first, detail or False
 
-    def _update_from_mails(self, mails, failure_reason=False):
-        """Follow the real mail: sent when the queue sent it, failed if not."""
+    def _update_from_mails(self, mails, failure_reason=False, failure_type=None):
+        """Follow the real mail: sent when the queue sent it, failed if not
+        (a delivery failure, retried by ``_retry_deliveries``)."""
         for log in self:
             mail = mails.filtered(
                 lambda m, log=log: (
@@ -246,9 +266,91 @@ class RelanceLog(models.Model):
                 continue
             if mail.state == "exception" or failure_reason:
                 reason, detail = self._failure_texts(failure_reason or mail.failure_reason)
-                log.write({"state": "failed", "failure_reason": reason, "failure_detail": detail})
+                if failure_type == "mail_smtp":  # e.g. “111\nConnection refused”
+                    reason = self.env._(
+                        "The mail server could not be reached: %s",
+                        " ".join(str(failure_reason or mail.failure_reason or "").split()),
+                    )[:FAILURE_REASON_MAX]
+                log.write(
+                    {
+                        "state": "failed",
+                        "failure_reason": reason,
+                        "failure_detail": detail,
+                        # a wrong address is not retried: the customer's address is to fix
+                        "delivery_failed": failure_type not in UNRETRIED_FAILURES,
+                    }
+                )
             else:
                 log.write({"state": "sent", "failure_reason": False, "failure_detail": False})
+
+    @api.model
+    def _retry_deliveries(self, companies):
+        """Put back in the mail queue the reminders of ``companies`` whose mail
+        the server could not deliver, at most ``relances_auto.max_retries``
+        times each (at every hourly run of the job). Returns the lines retried."""
+        logs = self.sudo().search(
+            [
+                ("company_id", "in", companies.ids),
+                ("state", "=", "failed"),
+                ("delivery_failed", "=", True),
+                ("retry_count", "<", params.get(self.env, "relances_auto.max_retries")),
+                ("mail_id.state", "=", "exception"),
+            ]
+        )
+        for log in logs:
+            log.write({"state": "queued", "retry_count": log.retry_count + 1})
+        logs.mail_id.mark_outgoing()
+        return logs
+
+    def _retryable(self):
+        """A failed reminder whose mail the server could not deliver, still there to send again."""
+        self.ensure_one()
+        return self.state == "failed" and self.delivery_failed and self.sudo().mail_id.state == "exception"
+
+    def action_retry(self):
+        """“Retry”: the mail of these failed reminders goes back to the mail
+        queue at once, whatever the automatic retries did."""
+        logs = self.filtered(lambda log: log.state == "failed")
+        missing = logs.filtered(lambda log: not log._retryable())
+        if missing or not logs:
+            raise UserError(
+                self.env._(
+                    "Nothing to retry for %s: only a mail the server could not deliver can be retried. "
+                    "Remind the invoice again instead (Tester ou relancer manuellement).",
+                    ", ".join((missing or self).move_id.mapped("name")),
+                )
+            )
+        logs.check_access("read")
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Only invoicing users may send reminders again."))
+        logs.sudo().write({"state": "queued"})
+        logs.sudo().mail_id.mark_outgoing()
+        self.env["relance.sender"]._trigger_mail_queue()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%s reminder(s) queued again: they leave within a minute.", len(logs)),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _mark_bounced(self, messages, emails):
+        """A bounce came back (Odoo's bounce handling) for ``messages`` from
+        ``emails``: their reminder lines say so."""
+        logs = self.sudo().search([("mail_message_id", "in", messages.ids), ("state", "in", ("sent", "queued"))])
+        for log in logs:
+            log.write(
+                {
+                    "state": "bounced",
+                    "failure_reason": self.env._(
+                        "The address %s bounced: correct the customer's email address.", ", ".join(emails)
+                    ),
+                }
+            )
+        return logs
 
     # ------------------------------------------------------------------
     # Letters

@@ -66,6 +66,7 @@ class RelancePlanner(models.AbstractModel):
             core.REASON_NO_ADDRESS: self.env._("No postal address for the letter"),
             core.REASON_TEMPLATE_ERROR: self.env._("Template error"),
             core.REASON_PAUSED: self.env._("Invoice paused"),
+            core.REASON_BOUNCED: self.env._("The email address bounced"),
         }
 
     @api.model
@@ -80,6 +81,8 @@ class RelancePlanner(models.AbstractModel):
                 date=format_date(self.env, move.relance_paused_until),
                 reason=reasons.get(move.relance_pause_reason) or reasons["other"],
             )
+        if line.reason == core.REASON_BOUNCED and move.partner_id.email:
+            return self.env._("The address %s bounced: correct the customer's email address.", move.partner_id.email)
         return labels.get(line.reason, line.reason)
 
     @api.model
@@ -127,8 +130,12 @@ class RelancePlanner(models.AbstractModel):
         ``relance.log``)."""
         min_delay = min(stage.delay_days for program in programs.values() for stage in program.stages)
         self.env["account.move"].flush_model()
-        self.env["relance.log"].flush_model(["move_id", "instalment_due_date", "level", "kind", "state"])
-        self.env["res.partner"].flush_model(["email", "street", "city", "relance_policy", "relance_program_id"])
+        self.env["relance.log"].flush_model(
+            ["move_id", "instalment_due_date", "level", "kind", "state", "delivery_failed"]
+        )
+        self.env["res.partner"].flush_model(
+            ["email", "street", "city", "relance_policy", "relance_program_id", "message_bounce"]
+        )
         company_ids = tuple(today_by_company)
         # the due date the days late count from (stored: the oldest unpaid instalment's)
         due = SQL("COALESCE(m.relance_due_date, m.invoice_date_due)")
@@ -158,7 +165,9 @@ class RelancePlanner(models.AbstractModel):
                                  WHERE r.move_id = m.id
                                    AND COALESCE(r.instalment_due_date, m.invoice_date_due) = m.relance_due_date
                                    AND r.kind != 'test'
-                                   AND r.state NOT IN ('failed', 'cancelled')
+                                   -- relance.log._counts()
+                                   AND r.state != 'cancelled'
+                                   AND (r.state != 'failed' OR r.delivery_failed)
                             ), 0)
                        END,
                        -- company-dependent fields: the value of the invoice's company
@@ -167,7 +176,8 @@ class RelancePlanner(models.AbstractModel):
                        contact.email,
                        -- res.partner._relance_has_postal_address()
                        (COALESCE(contact.street, '') != '' AND COALESCE(contact.city, '') != ''),
-                       COALESCE(m.relance_instalment, 1), COALESCE(m.relance_instalment_count, 1)
+                       COALESCE(m.relance_instalment, 1), COALESCE(m.relance_instalment_count, 1),
+                       COALESCE(contact.message_bounce, 0) > 0
                   FROM account_move m
                   JOIN res_partner cp ON cp.id = m.commercial_partner_id
                   JOIN res_partner contact ON contact.id = m.partner_id
@@ -201,6 +211,7 @@ class RelancePlanner(models.AbstractModel):
             has_address,
             instalment,
             count,
+            bounced,
         ) in self.env.cr.fetchall():
             has_email = valid_emails.get(email)
             if has_email is None:
@@ -226,6 +237,7 @@ class RelancePlanner(models.AbstractModel):
                     paused_until,
                     instalment,
                     count,
+                    bounced,
                 )
             )
         # by due date (sorted here: cheaper than in the query for 100,000 rows)

@@ -74,3 +74,13 @@ class ResPartner(models.Model):
         if not moves:
             raise UserError(self.env._("%s has no overdue invoice to remind.", self.commercial_partner_id.display_name))
         return moves._relance_open_send_wizard()
+
+    def write(self, vals):
+        # a new email address is not known to bounce: reminders go to it again
+        if "email" in vals:
+            changed = self.filtered(lambda partner: partner.message_bounce and partner.email != vals["email"])
+            result = super().write(vals)
+            if changed:
+                changed.message_bounce = 0
+            return result
+        return super().write(vals)
