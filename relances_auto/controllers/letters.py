@@ -12,7 +12,7 @@ class RelanceLetters(http.Controller):
         call, CSRF-safe), read with the user's own rights."""
         ids = [int(part) for part in log_ids.split(",") if part.strip().isdigit()]
         logs = request.env["relance.log"].browse(ids).exists()
-        if not logs or not all(logs.mapped("letter_attachment_id")):
+        if not logs or not all(log.letter_attachment_id for log in logs):
             raise request.not_found()
         logs.check_access("read")
         logs.letter_attachment_id.check_access("read")

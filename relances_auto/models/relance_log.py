@@ -266,11 +266,11 @@ class RelanceLog(models.Model):
                 continue
             if mail.state == "exception" or failure_reason:
                 reason, detail = self._failure_texts(failure_reason or mail.failure_reason)
-                if failure_type == "mail_smtp":  # e.g. “111\nConnection refused”
-                    reason = self.env._(
-                        "The mail server could not be reached: %s",
-                        " ".join(str(failure_reason or mail.failure_reason or "").split()),
-                    )[:FAILURE_REASON_MAX]
+                lines = str(failure_reason or mail.failure_reason or "").split()
+                if failure_type == "mail_smtp" and lines and lines[0].isdigit():
+                    # a connection error: “111\nConnection refused”
+                    reason = self.env._("The mail server could not be reached: %s", " ".join(lines))
+                    reason = reason[:FAILURE_REASON_MAX]
                 log.write(
                     {
                         "state": "failed",

@@ -14,3 +14,5 @@ from . import test_sending_contracts
 from . import test_res_partner
 from . import test_tour
 from . import test_what_users_read
+from . import test_delivery
+from . import test_production

@@ -143,6 +143,7 @@ class TestInvoiceReminders(RelancesCommon):
     def test_plan_queries_do_not_grow_with_invoices(self):
         self.program.mode = "auto"
         self._create_invoice(due_date="2026-03-01")
+        self._plan()  # the company's own settings (time zone, digest recipients) are read once
         self.env.flush_all()
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count

@@ -120,7 +120,7 @@ class TestDailyJob(RelancesCommon):
         with freeze_time("2026-04-01 05:30:00"), self.mock_mail_gateway():
             self._run()
             digest = self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id)
-        self.assertIn("Failed at the last automatic run", digest.body_html)
+        self.assertIn("Not delivered since the last digest", digest.body_html)
         self.assertIn(self.move_a1.name, digest.body_html)
 
     def test_paid_between_digest_and_sending(self):

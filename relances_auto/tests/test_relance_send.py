@@ -103,7 +103,7 @@ class TestRelanceSend(RelancesCommon):
             log.mail_id.send()
         self.assertEqual(log.state, "sent")
 
-    def test_failed_mail_is_recorded_and_does_not_count(self):
+    def test_failed_mail_is_recorded_and_counts_while_retried(self):
         with self.mock_mail_gateway():
             self._wizard().save().action_send_customer()
         log = self.move.relance_log_ids
@@ -111,9 +111,17 @@ class TestRelanceSend(RelancesCommon):
         log.mail_id._postprocess_sent_message(
             success_pids=[], failure_reason="Mailbox unavailable", failure_type="mail_smtp"
         )
-        self.assertEqual(log.state, "failed")
-        self.assertEqual(log.failure_reason, "Mailbox unavailable")
-        self.assertEqual(self.move.relance_last_level, 0, "a failed reminder is not a sent one")
+        self.assertEqual((log.state, log.failure_reason, log.delivery_failed), ("failed", "Mailbox unavailable", True))
+        self.assertEqual(self.move.relance_last_level, 2, "retried at the next hourly runs: never sent twice")
+
+    def test_a_wrong_address_is_not_retried_and_does_not_count(self):
+        with self.mock_mail_gateway():
+            self._wizard().save().action_send_customer()
+        log = self.move.relance_log_ids
+        log.mail_id.write({"state": "exception", "failure_reason": "Invalid address"})
+        log.mail_id._postprocess_sent_message(success_pids=[], failure_type="mail_email_invalid")
+        self.assertEqual((log.state, log.delivery_failed), ("failed", False))
+        self.assertEqual(self.move.relance_last_level, 0, "a reminder that reached nobody is not a sent one")
 
     def test_no_email_address(self):
         partner = self.env["res.partner"].create({"name": "Sans Mail", "is_company": True})
