@@ -1,9 +1,9 @@
 """One step of the fault test (dev/fault_test.sh), against a committed database:
 
-    fault_job.py CONFIG DB setup SMTP_PORT   # 40 customers, one late invoice each
-    fault_job.py CONFIG DB run [SLOW]        # a call of the daily job (SLOW: 0.3 s per mail)
-    fault_job.py CONFIG DB deliver           # the mail queue, to the SMTP sink
-    fault_job.py CONFIG DB check SINK_DIR    # each reminder once, none lost
+fault_job.py CONFIG DB setup SMTP_PORT   # 40 customers, one late invoice each
+fault_job.py CONFIG DB run [SLOW]        # a call of the daily job (SLOW: 0.3 s per mail)
+fault_job.py CONFIG DB deliver           # the mail queue, to the SMTP sink
+fault_job.py CONFIG DB check SINK_DIR    # each reminder once, none lost
 """
 
 import datetime
