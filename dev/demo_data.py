@@ -138,6 +138,57 @@ def create_invoices(env, company, customers, today, rng):
     for move in moves:  # the posting recomputes the due date from the payment terms
         move.invoice_date_due = move.invoice_date + datetime.timedelta(days=30)
     moves[:2].relance_excluded = True  # excluded from automatic reminders
+    return moves | create_instalment_invoices(env, company, customers, today)
+
+
+def create_instalment_invoices(env, company, customers, today):
+    """Invoices in instalments, on Odoo's own kind of payment terms: each
+    instalment is reminded on its own date, for the amount late."""
+    terms = env["account.payment.term"].create(
+        [
+            {
+                "name": "30 % à la commande, solde à 60 jours",
+                "company_id": company.id,
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 30, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 70, "nb_days": 60}),
+                ],
+            },
+            {
+                "name": "Paiement en 3 fois (30/60/90 jours)",
+                "company_id": company.id,
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 30, "nb_days": 30}),
+                    Command.create({"value": "percent", "value_amount": 30, "nb_days": 60}),
+                    Command.create({"value": "percent", "value_amount": 40, "nb_days": 90}),
+                ],
+            },
+        ]
+    )
+    moves = env["account.move"].create(
+        [
+            {
+                "move_type": "out_invoice",
+                "company_id": company.id,
+                "partner_id": partner.id,
+                "invoice_date": today - datetime.timedelta(days=days),
+                "invoice_payment_term_id": term.id,
+                "invoice_line_ids": [
+                    Command.create({"name": name, "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+            }
+            for partner, days, term, name, amount in (
+                (customers[0], 20, terms[0], "Installation d'un poste de travail", 2400.0),
+                (customers[1], 75, terms[1], "Maintenance annuelle", 3600.0),
+                (customers[2], 45, terms[1], "Développement sur mesure", 5000.0),
+            )
+        ]
+    )
+    moves.action_post()
+    # the first of the three instalments paid: the second one is late now
+    env["account.payment.register"].with_context(active_model="account.move", active_ids=moves[1].ids).create(
+        {"amount": 1080.0, "payment_date": today - datetime.timedelta(days=44)}
+    )._create_payments()
     return moves
 
 
@@ -152,6 +203,8 @@ def live(env, company, moves, today, rng):
     """Each day: the payments of that day, then the daily job's reminders."""
     weights = [weight for weight, _profile in PROFILES]
     profiles = {move.id: rng.choices([p for _w, p in PROFILES], weights)[0] for move in moves}
+    for move in moves.filtered(lambda move: len(move.invoice_payment_term_id.line_ids) > 1):
+        profiles[move.id] = ("never",)  # the instalment invoices stay late, to be seen
     payments = {}
     for move in moves:
         if profiles[move.id][0] == "early":

@@ -39,5 +39,6 @@
             "relances_auto/static/tests/tours/*.js",
         ],
     },
+    "images": ["static/description/screenshot_dashboard.png"],
     "application": True,
 }
