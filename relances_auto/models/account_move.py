@@ -185,7 +185,7 @@ class AccountMove(models.Model):
                 move.relance_log_ids.filtered(lambda log: log._counts() and log.id not in current)
             )
 
-    @api.depends("relance_count", "relance_last_date")
+    @api.depends("relance_count", "relance_last_date", "relance_log_ids.state")
     @api.depends_context("relance_today")
     def _compute_relance_last_label(self):
         for move in self:
@@ -201,6 +201,12 @@ class AccountMove(models.Model):
                 move.relance_last_label = self.env._(
                     "%(days)s days ago (#%(count)s)", days=days, count=move.relance_count
                 )
+            # the last one counts as reached, but did not reach the customer (yet)
+            last = move.relance_log_ids.filtered(lambda log: log._counts()).sorted(lambda log: (log.date, log.id))[-1:]
+            if last.state == "failed":
+                move.relance_last_label = self.env._("%s, not delivered (retried)", move.relance_last_label)
+            elif last.state == "bounced":
+                move.relance_last_label = self.env._("%s, bounced", move.relance_last_label)
 
     @api.depends("commercial_partner_id", "company_id")
     @api.depends_context("company")

@@ -122,6 +122,9 @@ class TestDelivery(RelancesCommon):
         self.assertTrue(log.delivery_failed)
         self.assertEqual(log.failure_reason, "The mail server could not be reached: 111 Connection refused")
         self.assertEqual(self.move.relance_last_level, 1, "reached: never planned again while retried")
+        with freeze_time(AT_HOUR):
+            self.move.invalidate_recordset(["relance_last_label"])
+            self.assertEqual(self.move.relance_last_label, "Today (#1), not delivered (retried)")
         self.assertEqual(
             self._digest_failures(),
             [f"{self.move.name} (level 1): {log.failure_reason} (retry 1 of 3 at the next hourly run)"],
@@ -181,6 +184,9 @@ class TestDelivery(RelancesCommon):
             self.env["mail.thread"].message_process(False, bounce.encode())
         self.env.flush_all()
         self.assertEqual(log.state, "bounced")
+        with freeze_time("2026-04-02 09:00:00"):
+            self.move.invalidate_recordset(["relance_last_label"])
+            self.assertEqual(self.move.relance_last_label, "2 days ago (#1), bounced")
         self.assertIn("compta@dupont.example.com bounced", log.failure_reason)
         self.assertEqual(self._digest_failures(), [f"{self.move.name} (level 1): {log.failure_reason}"])
         self.assertGreater(self.customer.message_bounce, 0)
