@@ -9,6 +9,8 @@ digest and a stamped invoice.
 
 import argparse
 import base64
+import email
+import email.policy
 import json
 import pathlib
 import shutil
@@ -20,7 +22,9 @@ import time
 import requests
 import websocket
 
-OUT = pathlib.Path(__file__).resolve().parents[1] / "relances_auto" / "static" / "description"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+OUT = ROOT / "relances_auto" / "static" / "description"
+MAILS = ROOT / ".run" / "mails"  # dev/demo.sh's SMTP sink
 WIDTH, HEIGHT = 1400, 860
 
 
@@ -119,6 +123,7 @@ def main():
         browser.shot(
             f"{args.url}/odoo/action-relances_auto.action_relance_dashboard",
             OUT / "screenshot_dashboard.png",
+            wait=10,
             cookies=cookies,
         )
         browser.shot(
@@ -132,14 +137,27 @@ def main():
         data = browser.send("Page.captureScreenshot", format="png")["data"]
         (OUT / "screenshot_wizard.png").write_bytes(base64.b64decode(data))
         print("screenshot_wizard.png: Remind on the first row of Late payments")
-        # the simulation digest as mailed (Settings > Send me a simulation)
+        # the simulation digest as mailed (Settings > Send me a simulation), read from the SMTP sink
+        started = time.time()
         settings = odoo.call("res.config.settings", "create", {})
         odoo.call("res.config.settings", "action_relance_send_simulation", [settings])
-        (digest,) = odoo.call(
-            "mail.mail", "search_read", [("subject", "ilike", "reminders of")], ["body_html"], order="id desc", limit=1
-        )
+        digest = None
+        for __ in range(120):
+            for path in sorted(MAILS.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+                if path.stat().st_mtime < started:
+                    break
+                message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                html = message.get_body(("html",))
+                if html is not None and "o_relance_digest" in html.get_content():
+                    digest = html.get_content()
+                    break
+            if digest:
+                break
+            time.sleep(1)
+        if not digest:
+            raise SystemExit(f"no simulation digest reached {MAILS} within 2 minutes")
         page = pathlib.Path(tempfile.mkdtemp()) / "digest.html"
-        page.write_text(f"<html><body style='margin:24px'>{digest['body_html']}</body></html>")
+        page.write_text(f"<html><body style='margin:24px'>{digest}</body></html>")
         browser.shot(page.as_uri(), OUT / "screenshot_digest.png", wait=1)
         # a stamped invoice, as attached to a reminder
         (stamped,) = odoo.call(
