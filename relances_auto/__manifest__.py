@@ -2,7 +2,7 @@
     "name": "Automatic Payment Reminders",
     "summary": "Remind customers of unpaid invoices, by hand or every morning, "
     "with a simulation digest before anything is sent",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "author": "relances_auto",
     "license": "LGPL-3",
@@ -24,6 +24,8 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/relance_late_payments_views.xml",
+        "views/relance_answer_views.xml",
+        "views/relance_answer_templates.xml",
         "views/res_partner_views.xml",
         "views/relances_auto_menus.xml",
     ],

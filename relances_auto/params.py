@@ -19,7 +19,13 @@ PARAMS = {
     "relances_auto.stamp_grace_hours": 12,
     # automatic retries of a reminder whose mail could not be delivered
     "relances_auto.max_retries": 3,
+    # the customer's answers (its reminder's link): days the reminders stay paused
+    "relances_auto.promise_grace_days": 3,  # after the promised date
+    "relances_auto.paid_pause_days": 7,  # after “I have already paid”, to match the payment
+    "relances_auto.dispute_pause_days": 60,  # after a dispute, to handle it
 }
+# may be 0
+ZERO_ALLOWED = frozenset({"relances_auto.stamp_grace_hours", "relances_auto.promise_grace_days"})
 
 
 def get(env, key):
@@ -32,7 +38,7 @@ def get(env, key):
         value = int(float(raw))
     except ValueError:
         value = -1
-    if value < 0 or (value == 0 and key != "relances_auto.stamp_grace_hours"):
+    if value < 0 or (value == 0 and key not in ZERO_ALLOWED):
         _logger.warning("System parameter %s=%r is not a valid number: %s is used", key, raw, default)
         return default
     return value

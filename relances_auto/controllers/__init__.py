@@ -1,1 +1,2 @@
 from . import letters
+from . import answer

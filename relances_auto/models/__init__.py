@@ -14,6 +14,8 @@ from . import relance_document
 from . import account_move_late_payments
 from . import account_move_pause
 from . import account_move_instalments
+from . import account_move_answers
+from . import relance_answer
 from . import relance_log_followup
 from . import relance_dashboard
 from . import mail_mail

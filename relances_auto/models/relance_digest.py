@@ -23,7 +23,15 @@ class RelanceDigest(models.AbstractModel):
         if line.send and failure:
             return self.env._("Not sent: %s", failure)
         if line.send:
-            return self.env._("Will be sent %s", channels[line.channel])
+            status = self.env._("Will be sent %s", channels[line.channel])
+            broken = move.relance_answer_ids.filtered(lambda answer: answer.state == "broken")[:1]
+            if broken:  # the customer's promise ended its pause: say why it is reminded again
+                status = self.env._(
+                    "%(status)s (promise of %(date)s not kept)",
+                    status=status,
+                    date=format_date(self.env, broken.promised_date),
+                )
+            return status
         return self.env._("Not sent: %s", self.env["relance.planner"]._reason_text(line, move, labels))
 
     @api.model

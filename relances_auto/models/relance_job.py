@@ -104,6 +104,8 @@ class RelanceJob(models.AbstractModel):
         if not force and now.hour + now.minute / 60 < company.relance_send_hour:
             return 0, 0
         job = self.with_company(company).with_context(relance_today=today)
+        # customers' promises whose date has passed: kept, or broken (reminders resume)
+        job.env["relance.answer"]._check_promises(company)
         if company.relance_digest_date != today:
             job._send_digest(company, company._relance_digest_recipients())
             company.relance_digest_date = today

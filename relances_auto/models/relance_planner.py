@@ -75,6 +75,9 @@ class RelancePlanner(models.AbstractModel):
         says until when and why (“Invoice paused until 12/01/2026: dispute”)."""
         labels = labels or self._reason_labels()
         if line.reason == core.REASON_PAUSED and move.relance_paused_until:
+            answer = move.relance_answer_ids.filtered(lambda answer: answer.state == "open")[:1]
+            if answer:  # the customer's own answer from its reminder's link
+                return answer._summary()
             reasons = dict(move._fields["relance_pause_reason"]._description_selection(self.env))
             return self.env._(
                 "Invoice paused until %(date)s: %(reason)s",

@@ -37,6 +37,11 @@ class RelanceProgram(models.Model):
         help="The daily job sends each customer a single mail covering all its invoices "
         "due for a reminder, at the highest level due, with #REF# replaced by the list of numbers.",
     )
+    promise_max_days = fields.Integer(
+        string="Longest Promise (days)",
+        default=30,
+        help="From its reminder's link, a customer may promise to pay at most this many days ahead.",
+    )
     stage_count = fields.Integer(compute="_compute_stage_count")
     next_stage_level = fields.Integer(compute="_compute_stage_count")
 

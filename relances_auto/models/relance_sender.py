@@ -328,7 +328,8 @@ class RelanceSender(models.AbstractModel):
                             mail.error = self._render_error(template, mail, result)
                             continue
                         env_lang = mail.moves.with_context(lang=lang)
-                        mail.body = env_lang._relance_add_fee_text(mail.stage, result)
+                        body = env_lang._relance_add_fee_text(mail.stage, result)
+                        mail.body = mail.main.with_context(lang=lang)._relance_add_answer_link(body, letter)
                     if mail.subject is None:
                         mail.subject = self._subject(mail.moves, mail.stage, lang, mail.stage_by_move)
                 if settings:

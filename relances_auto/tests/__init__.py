@@ -16,3 +16,4 @@ from . import test_tour
 from . import test_what_users_read
 from . import test_delivery
 from . import test_production
+from . import test_answers

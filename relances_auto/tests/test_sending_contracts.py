@@ -155,6 +155,8 @@ class TestSendingContracts(RelancesCommon):
             expected = template.with_context(lang=lang)._render_field(
                 "body_html", move.ids, options={"post_process": True}
             )[move.id]
+            # with the customer's link to answer it (account_move_answers.py)
+            expected = move.with_context(lang=lang)._relance_add_answer_link(expected)
             self.assertEqual(self.env["relance.sender"]._render(move, self.stages[1])[1], expected)
 
     @mute_logger("odoo.addons.relances_auto.models.relance_sender")

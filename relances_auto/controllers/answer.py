@@ -1,0 +1,183 @@
+import base64
+import datetime
+
+from werkzeug.exceptions import NotFound
+
+from odoo import fields, http
+from odoo.http import request
+from odoo.tools import consteq, format_amount, format_date
+from odoo.tools.mimetypes import guess_mimetype
+
+from .. import planner as core
+
+# what a customer may attach as a proof of payment
+PROOF_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+PROOF_MAX_BYTES = 5 * 1024 * 1024
+# answers per invoice and day, beyond which the page asks to write instead
+ANSWERS_PER_DAY = 5
+
+
+class RelanceAnswerPage(http.Controller):
+    """The page a reminder's link opens: the customer's late invoices of that
+    company, and its answers (pay now, already paid, a promise, a dispute).
+    No login: the invoice's portal token. A wrong or old token is a 404, the
+    page shows nothing of another customer or company, changes are POSTs with
+    Odoo's CSRF token."""
+
+    def _invoice(self, move_id, access_token):
+        move = request.env["account.move"].sudo().browse(move_id).exists()
+        if (
+            not move
+            or move.move_type != "out_invoice"
+            or move.state != "posted"
+            or not access_token
+            or not move.access_token
+            or not consteq(move.access_token, access_token)
+        ):
+            raise NotFound()
+        lang = move.partner_id.lang or move.commercial_partner_id.lang
+        if lang and request.env["res.lang"]._lang_get(lang):
+            request.update_context(lang=lang)
+        return move.with_context(lang=request.env.lang)
+
+    def _values(self, move, **extra):
+        env = move.env
+        late = env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", move.commercial_partner_id.id),
+                ("company_id", "=", move.company_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", tuple(core.REMINDABLE_PAYMENT_STATES)),
+                ("relance_due_date", "<", move.company_id._relance_today()),
+            ],
+            order="relance_due_date, id",
+        )
+        today = move.company_id._relance_today()
+        program = move._relance_stage_program()
+        limit = (program.promise_max_days if program else 30) or 30
+        providers = (
+            env["payment.provider"]
+            .sudo()
+            .search_count([("state", "in", ("enabled", "test")), ("company_id", "=", move.company_id.id)])
+            if "payment.provider" in env
+            else 0
+        )
+        return {
+            "move": move,
+            "company": move.company_id,
+            "customer": move.commercial_partner_id,
+            "rows": [
+                {
+                    "name": invoice.name,
+                    "date": format_date(env, invoice.invoice_date),
+                    "due": format_date(env, invoice.relance_due_date),
+                    "late": invoice.relance_late_text
+                    or format_amount(env, invoice.amount_residual, invoice.currency_id),
+                    "pdf": invoice.get_portal_url(report_type="pdf", download=True),
+                }
+                for invoice in late
+            ],
+            "paid": move.payment_state in ("paid", "in_payment", "reversed"),
+            "pay_url": move.get_portal_url() if providers else False,
+            "today": fields.Date.to_string(today),
+            "latest": fields.Date.to_string(today + datetime.timedelta(days=limit)),
+            "limit": limit,
+            "access_token": move.access_token,
+            "reasons": move.env["relance.answer"]._fields["reason"]._description_selection(env),
+            **extra,
+        }
+
+    @http.route(
+        "/relances/answer/<int:move_id>", type="http", auth="public", methods=["GET"], website=True, sitemap=False
+    )
+    def answer_page(self, move_id, access_token=None, **kwargs):
+        move = self._invoice(move_id, access_token)
+        return request.render("relances_auto.answer_page", self._values(move))
+
+    @http.route(
+        "/relances/answer/<int:move_id>", type="http", auth="public", methods=["POST"], website=True, sitemap=False
+    )
+    def answer_submit(self, move_id, access_token=None, kind=None, **post):
+        move = self._invoice(move_id, access_token)
+        env = move.env
+        error = self._check(move, kind, post)
+        if error:
+            return request.render("relances_auto.answer_page", self._values(move, error=error))
+        values = {
+            "move_id": move.id,
+            "partner_id": (move.partner_id or move.commercial_partner_id).id,
+            "kind": kind,
+            "note": (post.get("note") or "").strip()[:2000] or False,
+        }
+        if kind == "promise":
+            values["promised_date"] = post["promised_date"]
+        elif kind == "paid":
+            values["payment_date"] = post["payment_date"]
+        else:
+            values["reason"] = post["reason"]
+        proof = post.get("proof")
+        if proof and getattr(proof, "filename", None):
+            content = proof.read()
+            values["attachment_ids"] = [
+                (
+                    0,
+                    0,
+                    {
+                        "name": proof.filename[:100],
+                        "datas": base64.b64encode(content),
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                    },
+                )
+            ]
+        answer = env["relance.answer"].sudo().create(values)
+        return request.render("relances_auto.answer_page", self._values(move, done=answer._summary()))
+
+    def _check(self, move, kind, post):
+        """What is wrong with the answer, in the customer's language (None: nothing)."""
+        env = move.env
+        if move.payment_state in ("paid", "in_payment", "reversed"):
+            return env._("This invoice is paid: thank you, there is nothing to answer.")
+        since = fields.Datetime.now() - datetime.timedelta(days=1)
+        if env["relance.answer"].sudo().search_count([("move_id", "=", move.id), ("create_date", ">=", since)]) >= (
+            ANSWERS_PER_DAY
+        ):
+            return env._("This invoice has received many answers today: please write to us instead.")
+        if kind not in ("paid", "promise", "dispute"):
+            return env._("Choose an answer.")
+        today = move.company_id._relance_today()
+        if kind == "promise":
+            promised = self._date(post.get("promised_date"))
+            limit = self._values(move)["limit"]
+            if not promised or promised < today:
+                return env._("Give the date you will pay by: today or later.")
+            if promised > today + datetime.timedelta(days=limit):
+                return env._("A payment date within %s days, please; for a longer delay, write to us.", limit)
+            post["promised_date"] = promised
+        if kind == "paid":
+            paid = self._date(post.get("payment_date"))
+            if not paid or paid > today:
+                return env._("Give the date of your payment: today or earlier.")
+            post["payment_date"] = paid
+        if kind == "dispute":
+            if post.get("reason") not in dict(env["relance.answer"]._fields["reason"].selection):
+                return env._("Say why you dispute the invoice.")
+            if not (post.get("note") or "").strip():
+                return env._("Tell us what is wrong, in a few words.")
+        proof = post.get("proof")
+        if proof and getattr(proof, "filename", None):
+            content = proof.read()
+            proof.seek(0)
+            if len(content) > PROOF_MAX_BYTES:
+                return env._("The file is too large: 5 MB at most.")
+            if guess_mimetype(content) not in PROOF_TYPES:
+                return env._("Attach a PDF, PNG or JPEG file.")
+        return None
+
+    @staticmethod
+    def _date(value):
+        try:
+            return fields.Date.to_date(value) if value else None
+        except ValueError:
+            return None

@@ -1,0 +1,159 @@
+import datetime
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import format_date
+
+from .. import params
+
+KINDS = [
+    ("paid", "Already paid"),
+    ("promise", "Promise to pay"),
+    ("dispute", "Dispute"),
+]
+STATES = [
+    ("open", "Open"),
+    ("kept", "Promise kept"),
+    ("broken", "Promise not kept"),
+    ("done", "Handled"),
+]
+DISPUTE_REASONS = [
+    ("not_received", "Goods or service not received"),
+    ("amount", "Wrong amount"),
+    ("quality", "Quality problem"),
+    ("other", "Other"),
+]
+
+
+class RelanceAnswer(models.Model):
+    """What a customer answered from the reminder's link (the page of
+    ``controllers/answer.py``): already paid, a promise to pay on a date, or a
+    dispute. Each answer pauses the invoice's automatic reminders by itself,
+    says so in the invoice's chatter and gives its responsible an activity."""
+
+    _name = "relance.answer"
+    _description = "Customer Answer to a Reminder"
+    _order = "create_date desc, id desc"
+
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade", index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    kind = fields.Selection(KINDS, required=True)
+    promised_date = fields.Date(help="The day the customer promised to pay by.")
+    payment_date = fields.Date(string="Paid On", help="The day the customer says it paid.")
+    reason = fields.Selection(DISPUTE_REASONS, string="Dispute Reason")
+    note = fields.Text(string="Message")
+    attachment_ids = fields.Many2many("ir.attachment", string="Proof")
+    state = fields.Selection(STATES, required=True, default="open", index=True)
+
+    @api.constrains("kind", "promised_date", "payment_date", "reason")
+    def _check_kind_values(self):
+        for answer in self:
+            if answer.kind == "promise" and not answer.promised_date:
+                raise ValidationError(self.env._("A promise to pay needs the date the customer will pay by."))
+            if answer.kind == "paid" and not answer.payment_date:
+                raise ValidationError(self.env._("“Already paid” needs the date of the payment."))
+            if answer.kind == "dispute" and not answer.reason:
+                raise ValidationError(self.env._("A dispute needs its reason."))
+
+    @api.depends("move_id", "kind")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for answer in self:
+            answer.display_name = f"{answer.move_id.name}: {kinds.get(answer.kind, '')}"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        answers = super().create(vals_list)
+        for answer in answers:
+            answer._apply()
+        return answers
+
+    # ------------------------------------------------------------------
+    # What an answer does
+    # ------------------------------------------------------------------
+
+    def _pause_until(self):
+        """Until when the answer pauses the invoice's automatic reminders."""
+        self.ensure_one()
+        today = self.move_id.company_id._relance_today()
+        if self.kind == "promise":
+            return self.promised_date + datetime.timedelta(
+                days=params.get(self.env, "relances_auto.promise_grace_days")
+            )
+        if self.kind == "paid":  # the time for the payment to be matched
+            return today + datetime.timedelta(days=params.get(self.env, "relances_auto.paid_pause_days"))
+        return today + datetime.timedelta(days=params.get(self.env, "relances_auto.dispute_pause_days"))
+
+    def _summary(self):
+        """One line, in the env's language: what the customer answered."""
+        self.ensure_one()
+        if self.kind == "promise":
+            return self.env._("The customer promised to pay on %s", format_date(self.env, self.promised_date))
+        if self.kind == "paid":
+            return self.env._("The customer says it paid on %s", format_date(self.env, self.payment_date))
+        reasons = dict(self._fields["reason"]._description_selection(self.env))
+        return self.env._("The customer disputes the invoice: %s", reasons.get(self.reason, ""))
+
+    def _apply(self):
+        """Pause the invoice, tell its chatter, give its responsible an activity."""
+        self.ensure_one()
+        move = self.move_id.sudo()
+        move.write(
+            {
+                "relance_paused_until": self._pause_until(),
+                "relance_pause_reason": "dispute" if self.kind == "dispute" else "promise",
+                "relance_pause_note": self._summary()[:200],
+            }
+        )
+        body = Markup("<p><strong>%s</strong></p>") % self._summary()
+        if self.note:
+            body += Markup("<p>%s</p>") % self.note
+        move.message_post(
+            body=body,
+            author_id=self.partner_id.id,
+            attachment_ids=self.attachment_ids.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        user = self._responsible()
+        if user:
+            move.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
+                summary={
+                    "paid": self.env._("Match the payment the customer reports"),
+                    "promise": self.env._("Check the promised payment"),
+                    "dispute": self.env._("Handle the customer's dispute"),
+                }[self.kind],
+                note=self._summary(),
+            )
+
+    def _responsible(self):
+        """Who handles the answer: the invoice's salesperson when an active
+        internal user, else the company's first digest recipient."""
+        self.ensure_one()
+        salesperson = self.move_id.invoice_user_id
+        if salesperson and salesperson.active and not salesperson.share:
+            return salesperson
+        return self.move_id.company_id.relance_digest_user_ids.filtered(lambda user: not user.share)[:1]
+
+    @api.model
+    def _check_promises(self, company):
+        """Promises whose date (and grace) has passed: kept if the invoice is
+        paid, else broken (the pause has ended: reminders resume at the stage
+        then due, and the digest says so)."""
+        today = company._relance_today()
+        grace = datetime.timedelta(days=params.get(self.env, "relances_auto.promise_grace_days"))
+        promises = self.sudo().search(
+            [("company_id", "=", company.id), ("kind", "=", "promise"), ("state", "=", "open")]
+        )
+        for answer in promises.filtered(lambda answer: answer.promised_date + grace < today):
+            paid = answer.move_id.payment_state in ("paid", "in_payment", "reversed")
+            answer.state = "kept" if paid else "broken"
+        return promises
+
+    def action_done(self):
+        self.write({"state": "done"})

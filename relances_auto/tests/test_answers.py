@@ -1,0 +1,169 @@
+import re
+
+from freezegun import freeze_time
+from lxml import html as lxml_html
+
+from odoo.tests import Form, HttpCase, tagged
+
+from .common import RelancesCommon
+
+
+def page_text(response):
+    return " ".join(lxml_html.fromstring(response.content).text_content().split())
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerAnswers(RelancesCommon, HttpCase):
+    """The customer answers its reminder from the link it carries: a page
+    with no login (the invoice's portal token), POSTs with CSRF, and each
+    answer pauses the invoice by itself and tells the accountant."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.lang = "en_US"
+        cls.program.mode = "auto"
+        cls.move = cls._create_invoice(due_date="2026-03-01", amount=1000.0)
+        cls.other_late = cls._create_invoice(due_date="2026-03-05", amount=250.0)
+        stranger = cls.env["res.partner"].create({"name": "Martin & Fils", "email": "martin@example.com"})
+        cls.strangers = cls._create_invoice(partner=stranger, due_date="2026-03-01", amount=777.0)
+        cls.move.invoice_user_id = cls.billing_user
+
+    def _url(self, move=None):
+        move = move or self.move
+        return move._relance_answer_url().replace(move.get_base_url(), "")
+
+    def _answer(self, values, move=None):
+        """The page, then its form posted as a browser does (CSRF token of the page)."""
+        page = self.url_open(self._url(move))
+        self.assertEqual(page.status_code, 200)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        data = {"csrf_token": token, "access_token": (move or self.move).access_token, **values}
+        files = values.pop("files", None)
+        data.pop("files", None)
+        return self.url_open(self._url(move), data=data, files=files)
+
+    def test_every_reminder_carries_the_link(self):
+        with freeze_time("2026-03-31 08:00:00"), self.mock_mail_gateway():
+            action = self.move.action_relance_open_send()
+            Form(self.env[action["res_model"]].with_context(**action["context"])).save().action_send_customer()
+        body = self.move.relance_log_ids.mail_message_id.body
+        self.assertIn(f"/relances/answer/{self.move.id}?access_token={self.move.access_token}", body)
+        self.assertIn("Already paid, paying on a given date, or disputing this invoice? Tell us here:", body)
+
+    def test_the_page_shows_only_this_customer_s_late_invoices(self):
+        with freeze_time("2026-03-31 08:00:00"):
+            response = self.url_open(self._url())
+        self.assertEqual(response.status_code, 200)
+        text = page_text(response)
+        self.assertIn(self.move.name, text)
+        self.assertIn(self.other_late.name, text)
+        self.assertNotIn(self.strangers.name, text, "nothing of another customer")
+        self.assertNotIn("777.00", text)
+
+    def test_a_wrong_or_old_token_is_a_404(self):
+        url = f"/relances/answer/{self.move.id}"
+        self.assertEqual(self.url_open(url).status_code, 404)
+        self.assertEqual(self.url_open(f"{url}?access_token=wrong").status_code, 404)
+        old = self._url()
+        self.move.access_token = False
+        self.move._portal_ensure_token()
+        self.assertEqual(self.url_open(old).status_code, 404, "an old link is dead once the token changes")
+        other = self.strangers._relance_answer_url().split("access_token=")[1]
+        self.assertEqual(self.url_open(f"{url}?access_token={other}").status_code, 404, "another invoice's token")
+
+    def test_a_promise_pauses_the_invoice_and_tells_the_accountant(self):
+        with freeze_time("2026-03-31 08:00:00"):
+            response = self._answer({"kind": "promise", "promised_date": "2026-04-15", "note": "Paid with April's run"})
+        self.assertIn("Thank you, your answer is recorded", page_text(response))
+        answer = self.move.relance_answer_ids
+        self.assertEqual((answer.kind, str(answer.promised_date), answer.state), ("promise", "2026-04-15", "open"))
+        self.assertEqual(
+            (str(self.move.relance_paused_until), self.move.relance_pause_reason), ("2026-04-18", "promise")
+        )
+        activity = self.move.activity_ids
+        self.assertEqual((activity.user_id, activity.summary), (self.billing_user, "Check the promised payment"))
+        self.assertIn("Paid with April's run", " ".join(self.move.message_ids.mapped("body")))
+        # the plan and the digest say why it is not reminded
+        line = self.env["relance.planner"]._get_plan(
+            companies=self.company, today="2026-04-05", move_ids=self.move.ids
+        )[0]
+        self.assertEqual(
+            self.env["relance.planner"]._reason_text(line, self.move), "The customer promised to pay on 04/15/2026"
+        )
+        # not paid by the promised date and its grace: broken, reminders resume
+        with freeze_time("2026-04-19 08:00:00"):
+            self.env["relance.answer"]._check_promises(self.company)
+        self.assertEqual(answer.state, "broken")
+        line = self.env["relance.planner"]._get_plan(
+            companies=self.company, today="2026-04-19", move_ids=self.move.ids
+        )[0]
+        self.assertTrue(line.send)
+        with freeze_time("2026-04-19 08:00:00"):
+            status = self.env["relance.digest"]._status(line, {}, {"email": "by email"}, self.move)
+        self.assertEqual(status, "Will be sent by email (promise of 04/15/2026 not kept)")
+
+    def test_a_dispute_and_already_paid(self):
+        with freeze_time("2026-03-31 08:00:00"):
+            self._answer({"kind": "dispute", "reason": "amount", "note": "We ordered 10, not 12."})
+        self.assertEqual(self.move.relance_pause_reason, "dispute")
+        chatter = " ".join(self.move.message_ids.mapped("body"))
+        self.assertIn("We ordered 10, not 12.", chatter)
+        self.assertIn("The customer disputes the invoice: Wrong amount", chatter)
+        with freeze_time("2026-03-31 08:00:00"):
+            self._answer(
+                {
+                    "kind": "paid",
+                    "payment_date": "2026-03-28",
+                    "files": {"proof": ("transfer.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+                },
+                move=self.other_late,
+            )
+        paid = self.other_late.relance_answer_ids
+        self.assertEqual(
+            (paid.kind, str(paid.payment_date), paid.attachment_ids.name), ("paid", "2026-03-28", "transfer.pdf")
+        )
+        self.assertEqual(str(self.other_late.relance_paused_until), "2026-04-07")
+
+    def test_bad_answers_are_refused_and_change_nothing(self):
+        with freeze_time("2026-03-31 08:00:00"):
+            too_far = self._answer({"kind": "promise", "promised_date": "2026-06-30"})
+            self.assertIn("A payment date within 30 days", page_text(too_far))
+            exe = self._answer(
+                {
+                    "kind": "paid",
+                    "payment_date": "2026-03-28",
+                    "files": {"proof": ("x.exe", b"MZ\x90\x00binary", "application/octet-stream")},
+                }
+            )
+            self.assertIn("Attach a PDF, PNG or JPEG file.", page_text(exe))
+            no_csrf = self.url_open(self._url(), data={"kind": "promise", "promised_date": "2026-04-10"})
+            self.assertGreaterEqual(no_csrf.status_code, 400, "no CSRF token, no change")
+        self.assertFalse(self.move.relance_answer_ids)
+        self.assertFalse(self.move.relance_paused_until)
+        with freeze_time("2026-03-31 08:00:00"):
+            for __ in range(5):
+                self._answer({"kind": "promise", "promised_date": "2026-04-10"})
+            sixth = self._answer({"kind": "promise", "promised_date": "2026-04-10"})
+        self.assertIn("many answers today", page_text(sixth))
+        self.assertEqual(len(self.move.relance_answer_ids), 5)
+
+    def test_a_paid_invoice_says_so(self):
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=self.move.ids).create(
+            {}
+        )._create_payments()
+        response = self.url_open(self._url())
+        self.assertIn(f"Invoice {self.move.name} is paid: thank you.", page_text(response))
+        self.assertNotIn("I will pay on", page_text(response))
+
+    def test_the_page_speaks_the_customer_s_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
+        self.customer.lang = "fr_FR"
+        with freeze_time("2026-03-31 08:00:00"):
+            text = page_text(self.url_open(self._url()))
+            self.assertIn(f"Vos factures auprès de {self.company.name}", text)
+            self.assertIn("Je paierai le", text)
+            self.assertIn("Je conteste cette facture", text)
+            done = page_text(self._answer({"kind": "promise", "promised_date": "2026-04-15"}))
+        self.assertIn("Merci, votre réponse est enregistrée : Le client a promis de payer le 15/04/2026", done)
