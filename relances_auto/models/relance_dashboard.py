@@ -46,6 +46,7 @@ class RelanceDashboard(models.AbstractModel):
             "ages": self._age_figures(companies, today),
             "levels": self._level_figures(companies),
             "sent": self._sent_figures(companies, today),
+            "answers": self._answer_figures(companies),
             "effectiveness": self._effectiveness(companies, today),
         }
 
@@ -147,6 +148,35 @@ class RelanceDashboard(models.AbstractModel):
                 }
             )
         return rows
+
+    @api.model
+    def _answer_figures(self, companies):
+        """The customers' answers from their reminders' links: already paid,
+        promises (kept, not kept, open) and open disputes, each with its list."""
+        base = [("company_id", "in", companies.ids)]
+        figures = [
+            (self.env._("Already paid (to match)"), [("kind", "=", "paid"), ("state", "=", "open")]),
+            (self.env._("Promises to pay, pending"), [("kind", "=", "promise"), ("state", "=", "open")]),
+            (self.env._("Promises kept"), [("kind", "=", "promise"), ("state", "=", "kept")]),
+            (self.env._("Promises not kept"), [("kind", "=", "promise"), ("state", "=", "broken")]),
+            (self.env._("Open disputes"), [("kind", "=", "dispute"), ("state", "=", "open")]),
+        ]
+        Answer = self.env["relance.answer"]
+        return [
+            {
+                "label": label,
+                "count": Answer.search_count(base + domain),
+                "action": {
+                    "type": "ir.actions.act_window",
+                    "name": label,
+                    "res_model": "relance.answer",
+                    "domain": base + domain,
+                    "views": [[False, "list"], [False, "form"]],
+                    "context": {"create": False},
+                },
+            }
+            for label, domain in figures
+        ]
 
     @api.model
     def _effectiveness(self, companies, today):

@@ -167,3 +167,41 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
             self.assertIn("Je conteste cette facture", text)
             done = page_text(self._answer({"kind": "promise", "promised_date": "2026-04-15"}))
         self.assertIn("Merci, votre réponse est enregistrée : Le client a promis de payer le 15/04/2026", done)
+
+    def test_the_dashboard_counts_the_answers_and_opens_them(self):
+        with freeze_time("2026-03-31 08:00:00"):
+            self._answer({"kind": "promise", "promised_date": "2026-04-15"})
+            self._answer({"kind": "dispute", "reason": "quality", "note": "Broken parts."}, move=self.other_late)
+            figures = {row["label"]: row for row in self.env["relance.dashboard"].get_data()["answers"]}
+        self.assertEqual(figures["Promises to pay, pending"]["count"], 1)
+        self.assertEqual(figures["Open disputes"]["count"], 1)
+        self.assertEqual(figures["Promises not kept"]["count"], 0)
+        action = figures["Open disputes"]["action"]
+        self.assertEqual(self.env["relance.answer"].search(action["domain"]).move_id, self.other_late)
+
+    def test_tours_the_customer_answers_in_english_and_in_french(self):
+        """In headless Chromium, as the customer (no login): each answer, then
+        what the accountant sees (the tab's answers, the chatter, the activity,
+        the plan's reason)."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
+        french = self.env["res.partner"].create(
+            {"name": "Dupont Frères", "email": "dupont@example.fr", "lang": "fr_FR"}
+        )
+        for lang, partner in (("en_US", self.customer), ("fr_FR", french)):
+            for kind in ("promise", "paid", "dispute"):
+                move = self._create_invoice(partner=partner, due_date="2026-03-01", amount=500.0)
+                self.start_tour(self._url(move), f"relances_auto_answer_{kind}_tour", login=None)
+                answer = move.relance_answer_ids
+                self.assertEqual((answer.kind, answer.state), (kind, "open"), f"{lang} {kind}")
+                self.assertTrue(move.relance_paused_until, "paused by itself")
+                self.assertEqual(len(move.activity_ids), 1, "an activity for the accountant")
+                chatter = " ".join(move.message_ids.mapped("body"))
+                self.assertIn(answer.with_context(lang=lang)._summary(), chatter, "in the chatter, as answered")
+                page = page_text(self.url_open(self._url(move)))
+                self.assertIn("Vos factures auprès de" if lang == "fr_FR" else "Your invoices to", page)
+            if lang == "fr_FR":
+                self.assertIn(
+                    "Le client conteste la facture : Marchandise ou service non reçu",
+                    answer.with_context(lang="fr_FR")._summary(),
+                )
