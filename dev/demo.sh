@@ -34,7 +34,8 @@ if [[ "${RESET:-0}" == "1" ]] || ! psql_run -c "SELECT 1 FROM pg_database WHERE 
     "$VENV/bin/python" dev/demo_data.py -c "$ODOO_CONF" -d "$DB" --smtp-port "$SMTP_PORT" \
         || die "the demo data failed"
 fi
+# an existing demo database is upgraded to this tree's code first
 say "Serving $DB at http://127.0.0.1:$PORT  (login: admin / password: admin); mails in $RUN/mails"
 "$VENV/bin/python" "$ODOO_PATH/odoo-bin" -c "$ODOO_CONF" -d "$DB" --db-filter="^$DB\$" \
-    --http-interface=127.0.0.1 --http-port="$PORT" --max-cron-threads=1 \
+    -u relances_auto --http-interface=127.0.0.1 --http-port="$PORT" --max-cron-threads=1 \
     --smtp=127.0.0.1 --smtp-port="$SMTP_PORT"

@@ -159,6 +159,23 @@ def main():
         page = pathlib.Path(tempfile.mkdtemp()) / "digest.html"
         page.write_text(f"<html><body style='margin:24px'>{digest}</body></html>")
         browser.shot(page.as_uri(), OUT / "screenshot_digest.png", wait=1)
+        # the customer's page, as its reminder's link opens it (no login)
+        (late,) = odoo.call(
+            "account.move",
+            "search_read",
+            [("relance_overdue", "=", True), ("access_token", "!=", False)],
+            ["id", "access_token"],
+            order="relance_due_date",
+            limit=1,
+        )
+        anonymous = Chromium()
+        try:
+            anonymous.shot(
+                f"{args.url}/relances/answer/{late['id']}?access_token={late['access_token']}",
+                OUT / "screenshot_answer.png",
+            )
+        finally:
+            anonymous.close()
         # a stamped invoice, as attached to a reminder
         (stamped,) = odoo.call(
             "ir.attachment",

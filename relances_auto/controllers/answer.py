@@ -66,6 +66,7 @@ class RelanceAnswerPage(http.Controller):
         return {
             "move": move,
             "company": move.company_id,
+            "res_company": move.company_id,  # the layout's logo and footer: the invoice's company
             "customer": move.commercial_partner_id,
             "rows": [
                 {
