@@ -4,6 +4,7 @@ import datetime
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
+from odoo.exceptions import AccessError
 from odoo.http import request
 from odoo.tools import consteq, format_amount, format_date
 from odoo.tools.mimetypes import guess_mimetype
@@ -26,15 +27,17 @@ class RelanceAnswerPage(http.Controller):
 
     def _invoice(self, move_id, access_token):
         move = request.env["account.move"].sudo().browse(move_id).exists()
-        if (
-            not move
-            or move.move_type != "out_invoice"
-            or move.state != "posted"
-            or not access_token
-            or not move.access_token
-            or not consteq(move.access_token, access_token)
-        ):
+        if not move or move.move_type != "out_invoice" or move.state != "posted":
             raise NotFound()
+        if not (access_token and move.access_token and consteq(move.access_token, access_token)):
+            # no valid token: a logged-in portal user of that customer sees the same page
+            user = request.env.user
+            try:
+                if user._is_public():
+                    raise AccessError("")
+                move.with_user(user).check_access("read")
+            except AccessError:
+                raise NotFound() from None
         lang = move.partner_id.lang or move.commercial_partner_id.lang
         if lang and request.env["res.lang"]._lang_get(lang):
             request.update_context(lang=lang)
@@ -84,7 +87,7 @@ class RelanceAnswerPage(http.Controller):
             "today": fields.Date.to_string(today),
             "latest": fields.Date.to_string(today + datetime.timedelta(days=limit)),
             "limit": limit,
-            "access_token": move.access_token,
+            "access_token": move._portal_ensure_token(),
             "reasons": move.env["relance.answer"]._fields["reason"]._description_selection(env),
             **extra,
         }
@@ -133,7 +136,7 @@ class RelanceAnswerPage(http.Controller):
                 )
             ]
         answer = env["relance.answer"].sudo().create(values)
-        return request.render("relances_auto.answer_page", self._values(move, done=answer._summary()))
+        return request.render("relances_auto.answer_page", self._values(move, done=answer._confirmation()))
 
     def _check(self, move, kind, post):
         """What is wrong with the answer, in the customer's language (None: nothing)."""

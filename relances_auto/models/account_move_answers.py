@@ -1,3 +1,5 @@
+import base64
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -28,11 +30,15 @@ class AccountMove(models.Model):
         letter prints the address)."""
         self.ensure_one()
         url = self._relance_answer_url()
-        if letter:
-            return Markup("%s<p>%s %s</p>") % (
+        if letter:  # the address, and its QR code for a phone's camera
+            qr = self.env["ir.actions.report"].barcode("QR", url, width=110, height=110)
+            return Markup(
+                '%s<p>%s %s</p><p><img class="o_relance_answer_qr" src="data:image/png;base64,%s" alt="QR"/></p>'
+            ) % (
                 Markup(body),
                 self.env._("Already paid, paying on a given date, or disputing this invoice? Tell us at:"),
                 url,
+                base64.b64encode(qr).decode(),
             )
         return Markup('%s<p>%s <a href="%s">%s</a></p>') % (
             Markup(body),

@@ -97,6 +97,15 @@ class RelanceAnswer(models.Model):
         reasons = dict(self._fields["reason"]._description_selection(self.env))
         return self.env._("The customer disputes the invoice: %s", reasons.get(self.reason, ""))
 
+    def _confirmation(self):
+        """What the page tells the customer once it answered (env's language)."""
+        self.ensure_one()
+        if self.kind == "promise":
+            return self.env._("you will pay on %s", format_date(self.env, self.promised_date))
+        if self.kind == "paid":
+            return self.env._("you paid on %s; we will match your payment", format_date(self.env, self.payment_date))
+        return self.env._("you dispute this invoice; we will come back to you")
+
     def _apply(self):
         """Pause the invoice, tell its chatter, give its responsible an activity."""
         self.ensure_one()

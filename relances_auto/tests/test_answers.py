@@ -1,11 +1,15 @@
 import re
+from html import unescape
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from lxml import html as lxml_html
 
+import odoo
 from odoo.tests import Form, HttpCase, tagged
 
 from .common import RelancesCommon
+from .test_delivery import SmtpSink
 
 
 def page_text(response):
@@ -75,7 +79,7 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
     def test_a_promise_pauses_the_invoice_and_tells_the_accountant(self):
         with freeze_time("2026-03-31 08:00:00"):
             response = self._answer({"kind": "promise", "promised_date": "2026-04-15", "note": "Paid with April's run"})
-        self.assertIn("Thank you, your answer is recorded", page_text(response))
+        self.assertIn("Thank you, your answer is recorded: you will pay on 04/15/2026.", page_text(response))
         answer = self.move.relance_answer_ids
         self.assertEqual((answer.kind, str(answer.promised_date), answer.state), ("promise", "2026-04-15", "open"))
         self.assertEqual(
@@ -166,7 +170,7 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
             self.assertIn("Je paierai le", text)
             self.assertIn("Je conteste cette facture", text)
             done = page_text(self._answer({"kind": "promise", "promised_date": "2026-04-15"}))
-        self.assertIn("Merci, votre réponse est enregistrée : Le client a promis de payer le 15/04/2026", done)
+        self.assertIn("Merci, votre réponse est enregistrée : vous paierez le 15/04/2026.", done)
 
     def test_the_dashboard_counts_the_answers_and_opens_them(self):
         with freeze_time("2026-03-31 08:00:00"):
@@ -188,10 +192,24 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
         french = self.env["res.partner"].create(
             {"name": "Dupont Frères", "email": "dupont@example.fr", "lang": "fr_FR"}
         )
+        sink = SmtpSink()
+        sink.start()
+        self.addCleanup(sink.stop)
+        self.env["ir.mail_server"].sudo().search([]).active = False
+        self.env["ir.mail_server"].sudo().create({"name": "Sink", "smtp_host": "127.0.0.1", "smtp_port": sink.port})
         for lang, partner in (("en_US", self.customer), ("fr_FR", french)):
             for kind in ("promise", "paid", "dispute"):
                 move = self._create_invoice(partner=partner, due_date="2026-03-01", amount=500.0)
-                self.start_tour(self._url(move), f"relances_auto_answer_{kind}_tour", login=None)
+                # the link as the customer receives it: in its reminder, delivered by a real SMTP server
+                action = move.action_relance_open_send()
+                Form(self.env[action["res_model"]].with_context(**action["context"])).save().action_send_customer()
+                with patch.object(odoo.modules.module, "current_test", None):
+                    self.env["mail.mail"].sudo().process_email_queue()
+                (mail,) = [m for m in sink.mails() if partner.email in str(m["To"]) and move.name in str(m["Subject"])]
+                html = mail.get_body(("html",)).get_content()
+                link = unescape(re.search(r'href="([^"]*/relances/answer/[^"]+)"', html).group(1))
+                self.assertEqual(link, move._relance_answer_url())
+                self.start_tour(link.replace(move.get_base_url(), ""), f"relances_auto_answer_{kind}_tour", login=None)
                 answer = move.relance_answer_ids
                 self.assertEqual((answer.kind, answer.state), (kind, "open"), f"{lang} {kind}")
                 self.assertTrue(move.relance_paused_until, "paused by itself")
@@ -205,3 +223,25 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
                     "Le client conteste la facture : Marchandise ou service non reçu",
                     answer.with_context(lang="fr_FR")._summary(),
                 )
+
+    def test_a_portal_user_of_the_customer_sees_the_same_page(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Paul Dupont", "email": "paul@dupont.example.com", "parent_id": self.customer.id}
+        )
+        portal = self.env["res.users"].create(
+            {
+                "name": "Paul Dupont",
+                "login": "paul.portal",
+                "password": "paul.portal",
+                "partner_id": contact.id,
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.move.message_subscribe(contact.ids)
+        self.authenticate(portal.login, "paul.portal")
+        url = f"/relances/answer/{self.move.id}"
+        with freeze_time("2026-03-31 08:00:00"):
+            text = page_text(self.url_open(url))
+        self.assertIn(self.move.name, text, "logged in: no token needed")
+        self.assertNotIn(self.strangers.name, text)
+        self.assertEqual(self.url_open(f"/relances/answer/{self.strangers.id}").status_code, 404, "not its invoice")

@@ -122,6 +122,7 @@ class TestWhatUsersRead(RelancesCommon):
         self.assertNotIn("<a ", letter._letter_body(), "a paper letter carries no link")
         self.assertIn("your customer portal", letter._letter_body())
         self.assertIn(f"Tell us at: {letter.move_id._relance_answer_url()}", letter._letter_body())
+        self.assertIn('class="o_relance_answer_qr" src="data:image/png;base64,', letter._letter_body(), "its QR code")
 
     def test_digest_without_anything_due(self):
         (self.by_email | self.by_letter | self.excluded | self.no_mail | self.never | self.manual).button_draft()
