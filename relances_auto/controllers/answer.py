@@ -32,9 +32,9 @@ class RelanceAnswerPage(http.Controller):
         if not (access_token and move.access_token and consteq(move.access_token, access_token)):
             # no valid token: a logged-in portal user of that customer sees the same page
             user = request.env.user
+            if user._is_public():
+                raise NotFound()
             try:
-                if user._is_public():
-                    raise AccessError("")
                 move.with_user(user).check_access("read")
             except AccessError:
                 raise NotFound() from None
