@@ -25,7 +25,9 @@ class AccountMove(models.Model):
         "Reminders by hand stay possible.",
     )
     relance_pause_reason = fields.Selection(PAUSE_REASONS, string="Pause Reason", copy=False, tracking=True)
-    relance_pause_note = fields.Char(string="Pause Note", copy=False, help="e.g. what was promised, by whom.")
+    relance_pause_note = fields.Char(
+        string="Pause Note", copy=False, tracking=True, help="e.g. what was promised, by whom."
+    )
     relance_paused = fields.Boolean(
         string="Paused",
         compute="_compute_relance_paused",

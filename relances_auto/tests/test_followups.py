@@ -128,6 +128,7 @@ class TestFollowups(RelancesCommon):
         self.assertTrue(self._plan(disputed, today=TODAY + datetime.timedelta(days=5))[disputed.id].send)
         fields = disputed._fields
         self.assertTrue(fields["relance_paused_until"].tracking and fields["relance_pause_reason"].tracking)
+        self.assertTrue(fields["relance_pause_note"].tracking, "the note too, as README says")
 
     def test_promise_to_pay_recorded_from_the_wizard(self):
         move = self._create_invoice(due_date=days_ago(5))
