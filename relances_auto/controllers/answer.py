@@ -57,8 +57,7 @@ class RelanceAnswerPage(http.Controller):
             order="relance_due_date, id",
         )
         today = move.company_id._relance_today()
-        program = move._relance_stage_program()
-        limit = (program.promise_max_days if program else 30) or 30
+        limit = self._promise_limit(move)
         providers = (
             env["payment.provider"]
             .sudo()
@@ -153,7 +152,7 @@ class RelanceAnswerPage(http.Controller):
         today = move.company_id._relance_today()
         if kind == "promise":
             promised = self._date(post.get("promised_date"))
-            limit = self._values(move)["limit"]
+            limit = self._promise_limit(move)
             if not promised or promised < today:
                 return env._("Give the date you will pay by: today or later.")
             if promised > today + datetime.timedelta(days=limit):
@@ -178,6 +177,12 @@ class RelanceAnswerPage(http.Controller):
             if guess_mimetype(content) not in PROOF_TYPES:
                 return env._("Attach a PDF, PNG or JPEG file.")
         return None
+
+    @staticmethod
+    def _promise_limit(move):
+        """How many days ahead the customer may promise to pay (its program's limit)."""
+        program = move._relance_stage_program()
+        return (program.promise_max_days if program else 0) or 30
 
     @staticmethod
     def _date(value):

@@ -102,24 +102,17 @@ class MailTemplate(models.Model):
         """Run on each install and upgrade (data/mail_template_refresh.xml)."""
         for template in self._relance_default_templates().filtered("template_fs"):
             if template._relance_is_unedited():
-                template.reset_template()  # the new default, in every language
+                template.reset_template()  # the new default, in every language, and its checksum
             elif not template.relance_default_outdated:
                 new_default = template._relance_new_default_checksum()
                 template.relance_default_outdated = new_default != template.relance_default_checksum
-                continue
-            else:
-                continue
-            template.write(
-                {"relance_default_checksum": template._relance_checksum(), "relance_default_outdated": False}
-            )
 
     def reset_template(self):
         # Odoo's “Reset Template” (and ours, “Reset to the new default”): the
         # template is the default again, in every language
         result = super().reset_template()
         defaults = self.sudo()._relance_default_templates() & self.sudo()
-        for template in defaults:
-            self.env.flush_all()
+        for template in defaults:  # the checksum reads the words as stored, in every language
             template.write(
                 {"relance_default_checksum": template._relance_checksum(), "relance_default_outdated": False}
             )

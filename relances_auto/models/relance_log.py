@@ -247,6 +247,8 @@ class RelanceLog(models.Model):
         """(one human sentence, technical detail) of a failure: an exception
         or the text the mail queue gives."""
         text = str(error.args[0] if isinstance(error, UserError) else error or "").strip()
+        if text.split("\n", 1)[0].strip().isdigit():  # an OS error as Odoo writes it: “111\nConnection refused”
+            text = " ".join(text.split())
         detail = getattr(error, "detail", "") or (text if "\n" in text or len(text) > FAILURE_REASON_MAX else "")
         first = text.splitlines()[0] if text else ""
         if len(first) > FAILURE_REASON_MAX:
@@ -266,11 +268,8 @@ class RelanceLog(models.Model):
                 continue
             if mail.state == "exception" or failure_reason:
                 reason, detail = self._failure_texts(failure_reason or mail.failure_reason)
-                lines = str(failure_reason or mail.failure_reason or "").split()
-                if failure_type == "mail_smtp" and lines and lines[0].isdigit():
-                    # a connection error: “111\nConnection refused”
-                    reason = self.env._("The mail server could not be reached: %s", " ".join(lines))
-                    reason = reason[:FAILURE_REASON_MAX]
+                if failure_type == "mail_smtp" and reason[:1].isdigit():  # no connection: “111 Connection refused”
+                    reason = self.env._("The mail server could not be reached: %s", reason)[:FAILURE_REASON_MAX]
                 log.write(
                     {
                         "state": "failed",
@@ -297,8 +296,10 @@ class RelanceLog(models.Model):
                 ("mail_id.state", "=", "exception"),
             ]
         )
-        for log in logs:
-            log.write({"state": "queued", "retry_count": log.retry_count + 1})
+        for count in set(logs.mapped("retry_count")):
+            logs.filtered(lambda log, count=count: log.retry_count == count).write(
+                {"state": "queued", "retry_count": count + 1}
+            )
         logs.mail_id.mark_outgoing()
         return logs
 
