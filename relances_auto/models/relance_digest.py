@@ -201,6 +201,10 @@ class RelanceDigest(models.AbstractModel):
                     "url": f"{base_url}/odoo/account.move/{log.move_id.id}",
                     "level": log.level,
                     "reason": self._failure_text(log, env),
+                    # one sentence, so that each language punctuates it its own way
+                    "text": env._(
+                        "(level %(level)s): %(reason)s", level=log.level, reason=self._failure_text(log, env)
+                    ),
                 }
                 for log in failed
             ],

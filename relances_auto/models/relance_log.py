@@ -257,8 +257,11 @@ class RelanceLog(models.Model):
 
     def _update_from_mails(self, mails, failure_reason=False, failure_type=None):
         """Follow the real mail: sent when the queue sent it, failed if not
-        (a delivery failure, retried by ``_retry_deliveries``)."""
+        (a delivery failure, retried by ``_retry_deliveries``). The mail queue
+        runs as whoever the cron runs as: the reason is written in the
+        company's language."""
         for log in self:
+            log = log.with_context(lang=log.company_id.partner_id.lang or self.env.lang or "en_US")
             mail = mails.filtered(
                 lambda m, log=log: (
                     m == log.mail_id or (log.mail_message_id and m.mail_message_id == log.mail_message_id)
@@ -267,9 +270,9 @@ class RelanceLog(models.Model):
             if not mail:
                 continue
             if mail.state == "exception" or failure_reason:
-                reason, detail = self._failure_texts(failure_reason or mail.failure_reason)
+                reason, detail = log._failure_texts(failure_reason or mail.failure_reason)
                 if failure_type == "mail_smtp" and reason[:1].isdigit():  # no connection: “111 Connection refused”
-                    reason = self.env._("The mail server could not be reached: %s", reason)[:FAILURE_REASON_MAX]
+                    reason = log.env._("The mail server could not be reached: %s", reason)[:FAILURE_REASON_MAX]
                 log.write(
                     {
                         "state": "failed",

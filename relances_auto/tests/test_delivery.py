@@ -106,9 +106,9 @@ class TestDelivery(RelancesCommon):
             self.env["mail.mail"].sudo().process_email_queue()
         self.env.flush_all()
 
-    def _digest_failures(self):
+    def _digest_failures(self, lang="en_US"):
         with freeze_time("2026-03-31 08:30:00"):
-            __, html = self.env["relance.digest"]._render(self.company, [])
+            __, html = self.env["relance.digest"].with_context(lang=lang)._render(self.company, [])
         items = lxml_html.fromstring(str(html)).xpath("//ul[hasclass('o_relance_digest_failed')]/li")
         return [" ".join(item.text_content().split()) for item in items]
 
@@ -235,3 +235,24 @@ Content-Type: message/rfc822
 {original.as_string()}
 --DSN-BOUNDARY--
 """
+
+    def test_what_french_readers_see_of_a_delivery_failure(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
+        self.customer.lang = self.company.partner_id.lang = "fr_FR"
+        self._run_job()
+        self._process_queue()
+        log = self.move.relance_log_ids
+        self.assertEqual(log.state, "failed")
+        self.assertEqual(log.failure_reason, "Le serveur de messagerie est injoignable : 111 Connection refused")
+        self.assertEqual(
+            self._digest_failures("fr_FR"),
+            [
+                f"{self.move.name} (niveau 1) : {log.failure_reason} "
+                "(nouvelle tentative 1 sur 3 au prochain passage horaire)"
+            ],
+        )
+        with freeze_time(AT_HOUR):
+            label = self.move.with_context(lang="fr_FR")
+            label.invalidate_recordset(["relance_last_label"])
+            self.assertEqual(label.relance_last_label, "Aujourd'hui (#1), non remise (nouvelle tentative)")
