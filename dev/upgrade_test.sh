@@ -6,14 +6,15 @@
 # to this tree with `-u relances_auto`, then check that nothing is lost or sent
 # again and that what the new version adds is there (dev/upgrade/).
 #   dev/upgrade_test.sh                       # from every release below
-#   dev/upgrade_test.sh 18.0.1.0.0            # from one (a git tag or commit)
+#   dev/upgrade_test.sh b157c23               # from one (a commit or tag)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 have_odoo || die "Odoo is needed: run dev/setup.sh"
-# 18.0.1.0.0: the first release (b157c23); 18.0.1.0.0-c7ce03a: main before the
+# Releases are named by commit, since a clone does not always carry tags:
+# b157c23 is 18.0.1.0.0, the first release; c7ce03a is main before the
 # production-life work (same version number, a later schema).
-RELEASES=("${@:-18.0.1.0.0 18.0.1.0.0-c7ce03a}")
+RELEASES=("${@:-b157c23 c7ce03a}")
 read -r -a RELEASES <<<"${RELEASES[*]}"
 SMTP_PORT="${UPGRADE_SMTP_PORT:-2626}"
 pg_start
@@ -25,7 +26,7 @@ sleep 1
 kill -0 $SINK 2>/dev/null || die "the SMTP sink could not start on port $SMTP_PORT"
 
 for release in "${RELEASES[@]}"; do
-    git rev-parse -q --verify "$release^{commit}" >/dev/null || die "no release $release (git fetch --tags?)"
+    git rev-parse -q --verify "$release^{commit}" >/dev/null || die "no commit $release in this clone (a shallow clone? git fetch --unshallow)"
     old="$RUN/upgrade/$release"
     db="relances_upgrade_${release//[^A-Za-z0-9]/_}"
     log="$RUN/logs/upgrade-$release.log"
