@@ -29,7 +29,9 @@ kill -0 $SINK 2>/dev/null || die "the SMTP sink could not start on port $SMTP_PO
 
 if [[ "${RESET:-0}" == "1" ]] || ! psql_run -c "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1; then
     say "Creating $DB with demo data"
-    install_db "$DB" "$RUN/logs/demo-install.log" --smtp=127.0.0.1 --smtp-port="$SMTP_PORT"
+    # with Odoo's online payment of invoices (its demo provider): the customer's "Pay now"
+    MODULES=relances_auto,account_payment,payment_demo \
+        install_db "$DB" "$RUN/logs/demo-install.log" --smtp=127.0.0.1 --smtp-port="$SMTP_PORT"
     say "Adding Atelier Durand SARL and five months of reminders (a few minutes)"
     "$VENV/bin/python" dev/demo_data.py -c "$ODOO_CONF" -d "$DB" --smtp-port "$SMTP_PORT" \
         || die "the demo data failed"

@@ -85,6 +85,11 @@ def setup_company(env):
     )
     company.write({"relance_digest_user_ids": [Command.set(admin.ids)], "relance_send_hour": 8.0})
     company.relance_program_id.mode = "auto"
+    # the customer's "Pay now": Odoo's online payment with its demo provider (test mode)
+    demo_method = env.ref("payment_demo.payment_method_demo", raise_if_not_found=False)
+    if demo_method:
+        provider = env.ref("payment.payment_provider_demo").copy({"company_id": company.id})
+        provider.write({"state": "test", "is_published": True, "payment_method_ids": [Command.set(demo_method.ids)]})
     return company
 
 

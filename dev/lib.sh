@@ -111,11 +111,11 @@ odoo_bin() { "$VENV/bin/python" "$ODOO_PATH/odoo-bin" -c "$ODOO_CONF" "$@"; }
 
 # install_db NAME LOGFILE [odoo args...]: a fresh database with relances_auto;
 # fails if the install logs a WARNING or ERROR that concerns relances_auto.
-install_db() {
+install_db() {  # install_db DB LOG [odoo-bin args]; MODULES: what to install (relances_auto)
     local db="$1" log="$2"
     shift 2
     drop_db "$db"
-    odoo_bin -d "$db" -i relances_auto --stop-after-init --log-level=info \
+    odoo_bin -d "$db" -i "${MODULES:-relances_auto}" --stop-after-init --log-level=info \
         --logfile="$log" "$@" || { tail -40 "$log"; die "installing relances_auto in $db failed"; }
     local bad
     bad="$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$log" | grep -i 'relance' || true)"

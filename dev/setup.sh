@@ -20,6 +20,7 @@ DEB_PACKAGES=(
     chromium                              # browser tours (HttpCase.start_tour)
     fontconfig fonts-dejavu-core          # Odoo's PDF reports (wkhtmltopdf: step 4)
     xfonts-75dpi xfonts-base
+    poppler-utils                         # pdftoppm: tests read the letters' QR code
     build-essential python3-dev python3-venv
     libpq-dev libldap2-dev libsasl2-dev   # psycopg2 and python-ldap build from source
     libxml2-dev libxslt1-dev libjpeg-dev zlib1g-dev libffi-dev

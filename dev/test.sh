@@ -2,7 +2,8 @@
 # Run the whole test suite against a real PostgreSQL and a real Odoo 18:
 #   1. start the project's own PostgreSQL cluster (.run/, Unix socket only);
 #   2. install relances_auto in two throwaway databases, with and without demo
-#      data, and fail on any WARNING/ERROR about it in the install logs;
+#      data (the first also with Odoo's online payment, account_payment and
+#      payment_demo), and fail on any WARNING/ERROR about it in the install logs;
 #   3. run the addon's tests (pytest-odoo, HTTP server on, tours in headless
 #      Chromium), then the Odoo-free unit tests, in one pytest run.
 # A skipped test fails the run (see conftest.py). Extra arguments go to pytest,
@@ -39,7 +40,9 @@ if [[ "${REUSE_DB:-0}" == "1" ]] && psql_run -c "SELECT 1 FROM pg_database WHERE
         || { tail -40 "$LOGDIR/update.log"; die "update failed"; }
 else
     say "Installing relances_auto in $DB (demo data) and $DB_NODEMO (no demo data)"
-    install_db "$DB" "$LOGDIR/install-demo.log" &
+    # with Odoo's online payment of invoices and its demo provider: the
+    # customer's "Pay now" (test_answers.py); the other database has neither
+    MODULES=relances_auto,account_payment,payment_demo install_db "$DB" "$LOGDIR/install-demo.log" &
     pid_demo=$!
     install_db "$DB_NODEMO" "$LOGDIR/install-nodemo.log" --without-demo=all &
     pid_nodemo=$!

@@ -70,6 +70,10 @@ class RelanceAnswerPage(http.Controller):
             "company": move.company_id,
             "res_company": move.company_id,  # the layout's logo and footer: the invoice's company
             "customer": move.commercial_partner_id,
+            # one sentence, so that a translation puts its own punctuation around the name
+            "intro": env._(
+                "%(customer)s: the invoices below are past their due date.", customer=move.commercial_partner_id.name
+            ),
             "rows": [
                 {
                     "name": invoice.name,

@@ -107,17 +107,20 @@ class RelanceAnswer(models.Model):
         return self.env._("you dispute this invoice; we will come back to you")
 
     def _apply(self):
-        """Pause the invoice, tell its chatter, give its responsible an activity."""
+        """Pause the invoice, tell its chatter, give its responsible an
+        activity: written for the company's people, in the company's language
+        (the activity in its user's), whatever the customer's."""
         self.ensure_one()
         move = self.move_id.sudo()
+        office = self.with_context(lang=move.company_id.partner_id.lang or "en_US")
         move.write(
             {
                 "relance_paused_until": self._pause_until(),
                 "relance_pause_reason": "dispute" if self.kind == "dispute" else "promise",
-                "relance_pause_note": self._summary()[:200],
+                "relance_pause_note": office._summary()[:200],
             }
         )
-        body = Markup("<p><strong>%s</strong></p>") % self._summary()
+        body = Markup("<p><strong>%s</strong></p>") % office._summary()
         if self.note:
             body += Markup("<p>%s</p>") % self.note
         move.message_post(
@@ -129,15 +132,16 @@ class RelanceAnswer(models.Model):
         )
         user = self._responsible()
         if user:
+            answer = self.with_context(lang=user.lang or office.env.lang)
             move.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=user.id,
                 summary={
-                    "paid": self.env._("Match the payment the customer reports"),
-                    "promise": self.env._("Check the promised payment"),
-                    "dispute": self.env._("Handle the customer's dispute"),
+                    "paid": answer.env._("Match the payment the customer reports"),
+                    "promise": answer.env._("Check the promised payment"),
+                    "dispute": answer.env._("Handle the customer's dispute"),
                 }[self.kind],
-                note=self._summary(),
+                note=answer._summary(),
             )
 
     def _responsible(self):

@@ -6,9 +6,11 @@ from freezegun import freeze_time
 from lxml import html as lxml_html
 
 import odoo
+from odoo import Command
 from odoo.tests import Form, HttpCase, tagged
+from odoo.tools.misc import format_date
 
-from .common import RelancesCommon
+from .common import RelancesCommon, read_digest
 from .test_delivery import SmtpSink
 
 
@@ -201,8 +203,11 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
             for kind in ("promise", "paid", "dispute"):
                 move = self._create_invoice(partner=partner, due_date="2026-03-01", amount=500.0)
                 # the link as the customer receives it: in its reminder, delivered by a real SMTP server
+                # (its first level: the last one is still due, and the digest says why it is not sent)
                 action = move.action_relance_open_send()
-                Form(self.env[action["res_model"]].with_context(**action["context"])).save().action_send_customer()
+                wizard = Form(self.env[action["res_model"]].with_context(**action["context"]))
+                wizard.stage_id = self.program.stage_ids.filtered(lambda stage: stage.level == 1)
+                wizard.save().action_send_customer()
                 with patch.object(odoo.modules.module, "current_test", None):
                     self.env["mail.mail"].sudo().process_email_queue()
                 (mail,) = [m for m in sink.mails() if partner.email in str(m["To"]) and move.name in str(m["Subject"])]
@@ -215,13 +220,58 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
                 self.assertTrue(move.relance_paused_until, "paused by itself")
                 self.assertEqual(len(move.activity_ids), 1, "an activity for the accountant")
                 chatter = " ".join(move.message_ids.mapped("body"))
-                self.assertIn(answer.with_context(lang=lang)._summary(), chatter, "in the chatter, as answered")
+                office = answer.with_context(lang=self.company.partner_id.lang or "en_US")
+                self.assertIn(office._summary(), chatter, "in the chatter, in the company's language")
+                self.assertEqual(move.relance_pause_note, office._summary(), "so is the pause note")
                 page = page_text(self.url_open(self._url(move)))
                 self.assertIn("Vos factures auprès de" if lang == "fr_FR" else "Your invoices to", page)
             if lang == "fr_FR":
                 self.assertIn(
                     "Le client conteste la facture : Marchandise ou service non reçu",
                     answer.with_context(lang="fr_FR")._summary(),
+                )
+        # what the accountant sees: Late payments, the invoice's tab, its activity (in the browser)...
+        self.start_tour(
+            "/odoo/action-relances_auto.action_relance_late_payments",
+            "relances_auto_answer_accountant_tour",
+            login=self.env.user.login,
+        )
+        # ... and the digest, in English and in French: each answered invoice says why it is not sent
+        answers = self.env["relance.answer"].search([("partner_id", "in", (self.customer | french).ids)])
+        self.assertEqual(len(answers), 6)
+
+        def dates(kind, lang):
+            answer = answers.filtered(lambda a: a.kind == kind)[0]
+            return format_date(self.env(context={"lang": lang}), answer.promised_date or answer.payment_date)
+
+        for lang, expected in (
+            (
+                "en_US",
+                {
+                    "promise": f"Not sent: The customer promised to pay on {dates('promise', 'en_US')}",
+                    "paid": f"Not sent: The customer says it paid on {dates('paid', 'en_US')}",
+                    "dispute": "Not sent: The customer disputes the invoice: Goods or service not received",
+                },
+            ),
+            (
+                "fr_FR",
+                {
+                    "promise": f"Non envoyée : Le client a promis de payer le {dates('promise', 'fr_FR')}",
+                    "paid": f"Non envoyée : Le client indique avoir payé le {dates('paid', 'fr_FR')}",
+                    "dispute": "Non envoyée : Le client conteste la facture : Marchandise ou service non reçu",
+                },
+            ),
+        ):
+            self.manager_user.lang = lang
+            with self.mock_mail_gateway():
+                self.env["relance.job"]._send_digest(self.company, self.manager_user)
+            digest = read_digest(
+                self._new_mails.filtered(lambda m: m.recipient_ids == self.manager_user.partner_id).body_html
+            )
+            rows = {row["invoice"]: row["status"] for row in digest["rows"]}
+            for answer in answers:
+                self.assertTrue(
+                    rows[answer.move_id.name].startswith(expected[answer.kind]), (lang, rows[answer.move_id.name])
                 )
 
     def test_a_portal_user_of_the_customer_sees_the_same_page(self):
@@ -245,3 +295,48 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
         self.assertIn(self.move.name, text, "logged in: no token needed")
         self.assertNotIn(self.strangers.name, text)
         self.assertEqual(self.url_open(f"/relances/answer/{self.strangers.id}").status_code, 404, "not its invoice")
+
+    def test_pay_now_with_odoo_s_online_payment(self):
+        """Where a payment provider is set up, "Pay now" leads to Odoo's own
+        payment of the invoice (account_payment; here its demo provider, as an
+        anonymous customer): once paid, the page says so and nothing is reminded."""
+        self.assertNotIn("Pay now", page_text(self.url_open(self._url())), "no provider, no button")
+        provider = self.env.ref("payment.payment_provider_demo").sudo().copy({"company_id": self.company.id})
+        provider.write(
+            {
+                "state": "test",
+                "is_published": True,
+                "payment_method_ids": [Command.set(self.env.ref("payment_demo.payment_method_demo").ids)],
+            }
+        )
+        page = lxml_html.fromstring(self.url_open(self._url()).content)
+        (pay,) = page.xpath("//a[normalize-space()='Pay now']")
+        self.assertEqual(pay.get("href"), self.move.get_portal_url(), "the invoice's own portal page, with its token")
+        # the invoice's portal page offers the provider, as Odoo renders it for anyone with the link
+        self.authenticate(None, None)
+        portal = self.url_open(pay.get("href"))
+        self.assertEqual(portal.status_code, 200)
+        form = lxml_html.fromstring(portal.content).xpath('//form[@id="o_payment_form"]')[0]
+        (radio,) = form.xpath(f'.//input[@name="o_payment_radio"][@data-provider-id="{provider.id}"]')
+        # the customer pays: the transaction Odoo's form creates, the provider's answer, the status page
+        processing = self.make_jsonrpc_request(
+            form.get("data-transaction-route"),
+            {
+                "provider_id": provider.id,
+                "payment_method_id": int(radio.get("data-payment-option-id")),
+                "token_id": None,
+                "amount": self.move.amount_residual,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": form.get("data-landing-route"),
+                "access_token": form.get("data-access-token"),
+            },
+        )
+        self.make_jsonrpc_request(
+            "/payment/demo/simulate_payment",
+            {"reference": processing["reference"], "payment_details": "4242", "simulated_state": "done"},
+        )
+        self.make_jsonrpc_request("/payment/status/poll", {})
+        self.assertIn(self.move.payment_state, ("in_payment", "paid"))
+        self.assertIn(f"Invoice {self.move.name} is paid: thank you.", page_text(self.url_open(self._url())))
+        self.assertFalse(self.env["relance.planner"]._get_plan(companies=self.company, move_ids=self.move.ids))

@@ -1,8 +1,13 @@
 import io
+import pathlib
 import re
+import subprocess
+import tempfile
 
+import zxingcpp
 from freezegun import freeze_time
 from lxml import html as lxml_html
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -259,6 +264,28 @@ class TestReminderDocuments(RelancesCommon):
         ):
             self.assertIn(expected, text)
         self.assertIn(letter, self.move_fr.message_ids[0].attachment_ids, "the letter is in the chatter")
+
+    def test_letter_prints_the_answer_link_and_its_qr_code(self):
+        """The customer's link is printed on the letter, and the QR code beside
+        it, read from the printed page as a phone would, opens the same page."""
+        self.stages[2].channel = "letter"
+        logs = self._send(self.move_fr, 2)
+        url = self.move_fr._relance_answer_url()
+        text, __ = pdf_text(logs.letter_attachment_id.raw)
+        self.assertIn(
+            "Déjà payée, paiement à une date précise, ou contestation de cette facture ? Dites-le-nous à l'adresse :",
+            " ".join(text.split()),
+        )
+        self.assertIn(url, "".join(text.split()), "the address, in full")
+        with tempfile.TemporaryDirectory() as folder:
+            with open(f"{folder}/letter.pdf", "wb") as pdf:
+                pdf.write(logs.letter_attachment_id.raw)
+            subprocess.run(
+                ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", pdf.name, f"{folder}/page"], check=True
+            )
+            page = Image.open(next(pathlib.Path(folder).glob("page*.png")))
+            codes = zxingcpp.read_barcodes(page)
+        self.assertEqual([(code.format.name, code.text) for code in codes], [("QRCode", url)])
 
     def test_email_and_letter_for_one_mail_per_customer(self):
         self.stages[2].channel = "email_letter"

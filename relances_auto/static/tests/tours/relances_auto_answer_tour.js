@@ -48,3 +48,37 @@ answerTour("relances_auto_answer_dispute_tour", "dispute", () => {
     setValue(".o_relance_answer_dispute select[name=reason]", "not_received");
     setValue(".o_relance_answer_dispute textarea[name=note]", "The pallets never arrived.");
 });
+
+// Then the accountant (English): Late payments shows the customer's answer,
+// the invoice's Relances tab lists it, and the chatter holds the activity.
+registry.category("web_tour.tours").add("relances_auto_answer_accountant_tour", {
+    steps: () => [
+        {
+            content: "Late payments: the disputed invoice shows the customer's answer",
+            trigger: ".o_relance_late_payments .o_data_row:contains('The customer disputes the invoice: Goods or service not received')",
+        },
+        {
+            content: "The promise shows too",
+            trigger: ".o_relance_late_payments .o_data_row:contains('The customer promised to pay on')",
+        },
+        {
+            content: "Open the disputed invoice",
+            trigger:
+                ".o_relance_late_payments .o_data_row:contains('The customer disputes the invoice') td[name=name]",
+            run: "click",
+        },
+        {
+            content: "Its Relances tab",
+            trigger: ".o_notebook a[name=relances]",
+            run: "click",
+        },
+        {
+            content: "The answer is listed: a dispute, open",
+            trigger: ".o_field_widget[name=relance_answer_ids] .o_data_row:contains('Dispute'):contains('Open'):contains('The pallets never arrived.')",
+        },
+        {
+            content: "The accountant has an activity for it",
+            trigger: ".o-mail-Activity:contains(\"Handle the customer's dispute\")",
+        },
+    ],
+});
