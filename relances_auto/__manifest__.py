@@ -36,6 +36,7 @@
         "web.assets_backend": [
             "relances_auto/static/src/scss/relances_auto.scss",
             "relances_auto/static/src/dashboard/*",
+            "relances_auto/static/src/late_payments/*",
         ],
         "web.assets_tests": [
             "relances_auto/static/tests/tours/*.js",

@@ -188,21 +188,28 @@ class AccountMove(models.Model):
     @api.depends("relance_count", "relance_last_date", "relance_log_ids.state")
     @api.depends_context("relance_today")
     def _compute_relance_last_label(self):
+        """“Level 3, today (1 sent)”: the last reminder's level, when, and how
+        many reminders the invoice received in all (not a level)."""
         for move in self:
             if not move.relance_count:
                 move.relance_last_label = self.env._("Not yet sent")
                 continue
+            last = move.relance_log_ids.filtered(lambda log: log._counts()).sorted(lambda log: (log.date, log.id))[-1:]
             days = (move.company_id._relance_today() - move.relance_last_date).days
             if days <= 0:
-                move.relance_last_label = self.env._("Today (#%s)", move.relance_count)
+                when = self.env._("today")
             elif days == 1:
-                move.relance_last_label = self.env._("Yesterday (#%s)", move.relance_count)
+                when = self.env._("yesterday")
             else:
-                move.relance_last_label = self.env._(
-                    "%(days)s days ago (#%(count)s)", days=days, count=move.relance_count
-                )
+                when = self.env._("%s days ago", days)
+            count = self.env._("1 sent") if move.relance_count == 1 else self.env._("%s sent", move.relance_count)
+            move.relance_last_label = self.env._(
+                "Level %(level)s, %(when)s (%(count)s)",
+                level=last.level or move.relance_last_level,
+                when=when,
+                count=count,
+            )
             # the last one counts as reached, but did not reach the customer (yet)
-            last = move.relance_log_ids.filtered(lambda log: log._counts()).sorted(lambda log: (log.date, log.id))[-1:]
             if last.state == "failed":
                 move.relance_last_label = self.env._("%s, not delivered (retried)", move.relance_last_label)
             elif last.state == "bounced":

@@ -203,7 +203,7 @@ class RelanceDashboard(models.AbstractModel):
             SQL(
                 """
                 WITH firsts AS (
-                    SELECT DISTINCT ON (move_id, level) program_id, level, date, paid_date, days_to_pay
+                    SELECT DISTINCT ON (move_id, level) id, program_id, level, date, paid_date, days_to_pay
                       FROM relance_log
                      WHERE company_id IN %(companies)s AND program_id IS NOT NULL
                        AND kind IN %(kinds)s AND state NOT IN %(states)s
@@ -211,7 +211,8 @@ class RelanceDashboard(models.AbstractModel):
                 )
                 SELECT program_id, level, COUNT(*), COUNT(paid_date), COUNT(*) FILTER (WHERE date <= %(since)s),
                        %(windows)s,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_pay) FILTER (WHERE paid_date IS NOT NULL)
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_pay) FILTER (WHERE paid_date IS NOT NULL),
+                       array_agg(id ORDER BY date, id)
                   FROM firsts
                  GROUP BY program_id, level
                  ORDER BY program_id, level
@@ -226,15 +227,11 @@ class RelanceDashboard(models.AbstractModel):
         rows = []
         programs = self.env["relance.program"].with_context(active_test=False)
         for program_id, level, reminded, paid, cohort, *rest in self.env.cr.fetchall():
+            log_ids = rest.pop()
             median = rest.pop()
             shares = [f"{round(100 * within / cohort)} %" if cohort else "–" for within in rest]
-            domain = [
-                ("company_id", "in", companies.ids),
-                ("program_id", "=", program_id),
-                ("level", "=", level),
-                ("kind", "in", COUNTED_KINDS),
-                ("state", "not in", UNCOUNTED_STATES),
-            ]
+            # exactly the reminders the card counts: the first at that level of each invoice
+            domain = [("id", "in", log_ids)]
             program = programs.browse(program_id)
             rows.append(
                 {
@@ -247,7 +244,7 @@ class RelanceDashboard(models.AbstractModel):
                     "action": self._history_action(
                         self.env._("%(program)s – level %(level)s", program=program.display_name, level=level),
                         domain,
-                        pivot=True,
+                        effectiveness=True,
                     ),
                 }
             )
@@ -332,11 +329,17 @@ class RelanceDashboard(models.AbstractModel):
         }
 
     @api.model
-    def _history_action(self, name, domain, pivot=False):
-        """The history lines of a figure (with its pivot for effectiveness)."""
+    def _history_action(self, name, domain, effectiveness=False):
+        """The history lines of a figure; for effectiveness, the reminders a
+        card counts with when each was paid and in how many days (sort by days
+        to pay: the middle one is the card's median), then a pivot."""
         views = [[False, "list"], [False, "form"]]
-        if pivot:
-            views = [[False, "pivot"], *views]
+        if effectiveness:
+            views = [
+                [self.env.ref("relances_auto.relance_log_view_list_effectiveness").id, "list"],
+                [False, "form"],
+                [False, "pivot"],
+            ]
         return {
             "type": "ir.actions.act_window",
             "name": name,

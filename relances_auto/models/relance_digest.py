@@ -47,11 +47,22 @@ class RelanceDigest(models.AbstractModel):
 
     @api.model
     def _summary(self, company, date, to_send, not_sent):
+        """“Simulation of … for 03/31/2026: 2 reminders will be sent, 4 will
+        not.”, each count with its own wording (none, one, several)."""
         env = self.env
-        if to_send == 1:
+        if not to_send:
+            will = env._("no reminder will be sent")
+        elif to_send == 1:
             will = env._("1 reminder will be sent")
         else:
             will = env._("%s reminders will be sent", to_send)
+        if not not_sent:
+            return env._(
+                "Simulation of the automatic reminders of %(company)s for %(date)s: %(will)s.",
+                company=company.name,
+                date=date,
+                will=will,
+            )
         if not_sent == 1:
             wont = env._("1 will not")
         else:
@@ -165,6 +176,7 @@ class RelanceDigest(models.AbstractModel):
         letters_waiting = len(waiting._letter_groups())
         to_send = sum(1 for line in shown if line.send and line.invoice_id not in failures)
         already_sent = sum(1 for line in plan if line.reason == core.REASON_ALREADY_SENT)
+        first_later = self._first_stage_later(company, plan)
         date = format_date(env, today, lang_code=lang)
         summary = self._summary(company, date, to_send, len(shown) - to_send)
         if run_done:
@@ -195,6 +207,13 @@ class RelanceDigest(models.AbstractModel):
             )
             if already_sent
             else "",
+            "first_later_text": (
+                env._("1 overdue invoice reaches its first stage later.")
+                if first_later == 1
+                else env._("%s overdue invoices reach their first stage later.", first_later)
+            )
+            if first_later
+            else "",
             "failed": [
                 {
                     "name": log.move_id.name,
@@ -209,6 +228,17 @@ class RelanceDigest(models.AbstractModel):
                 for log in failed
             ],
         }
+
+    @api.model
+    def _first_stage_later(self, company, plan):
+        """How many invoices of ``company`` are overdue but not yet at their
+        first stage (no line in ``plan``: the planner's next stages tell)."""
+        planned = {line.invoice_id for line in plan}
+        return sum(
+            1
+            for line in self.env["relance.planner"]._get_plan(companies=company, upcoming=True)
+            if line.upcoming and line.days_late > 0 and line.invoice_id not in planned
+        )
 
     @api.model
     def _failure_text(self, log, env):

@@ -287,6 +287,16 @@ class RelanceProgram(models.Model):
                         company=self._names(companies),
                     )
                 )
+            if len(partners) == 1:
+                raise ValidationError(
+                    self.env._(
+                        "The reminder program “%(program)s” is followed by %(customer)s: give this customer another "
+                        "program first, or archive it (the customer then keeps it but is no longer reminded "
+                        "automatically).",
+                        program=program.display_name,
+                        customer=partners.display_name,
+                    )
+                )
             if partners:
                 raise ValidationError(
                     self.env._(
@@ -312,7 +322,16 @@ class RelanceProgram(models.Model):
                         companies=self._names(companies),
                     )
                 )
-            if partners:
+            if len(partners) == 1:
+                lines.append(
+                    self.env._(
+                        "“%(program)s” is archived: %(customer)s is no longer reminded automatically; the digest "
+                        "lists its invoices as not sent (program archived). Choose another program for this customer.",
+                        program=program.display_name,
+                        customer=partners.display_name,
+                    )
+                )
+            elif partners:
                 lines.append(
                     self.env._(
                         "“%(program)s” is archived: %(customers)s are no longer reminded automatically; the digest "

@@ -869,7 +869,7 @@ class RelanceSender(models.AbstractModel):
             .create(
                 {
                     "subject": subject,
-                    "body_html": mail.body,
+                    "body_html": self._test_body(mail),
                     "author_id": mail.author.id,
                     "email_from": mail.email_from,
                     "reply_to": mail.reply_to,
@@ -887,6 +887,54 @@ class RelanceSender(models.AbstractModel):
         logs.mail_id = outgoing
         self._trigger_mail_queue()
         return logs
+
+    @api.model
+    def _test_body(self, mail):
+        """The test mail's body: the mail the customer receives, in Odoo's
+        layout as the customer gets it (its “View Invoice” button, the
+        sender's signature, the company's footer), under a banner saying it
+        is a test sent to the user only."""
+        main = mail.main.with_context(lang=mail.lang)
+        customer = main.partner_id
+        values = {
+            "model": "account.move",
+            "res_id": main.id,
+            "record_name": main.display_name,
+            "body": Markup(mail.body),
+            "subject": mail.subject,
+            "author_id": mail.author.id,
+            "email_from": mail.email_from,
+            "reply_to": mail.reply_to,
+            "message_type": "comment",
+            "subtype_id": self.env.ref("mail.mt_comment").id,
+            "is_internal": False,
+            "email_layout_xmlid": MAIL_LAYOUT,
+            "email_add_signature": False,
+            "partner_ids": customer.ids,
+        }
+        message = self.env["mail.message"].sudo().new(values)  # never saved: nothing in the chatter
+        recipients = self.env["mail.followers"]._get_recipient_data(None, "comment", False, pids=customer.ids)[0]
+        body = Markup(mail.body)
+        for __, render_values, group in main._notify_get_classified_recipients_iterator(
+            message,
+            [dict(recipients[customer.id], notif="email")] if customer.id in recipients else [],
+            msg_vals=dict(values),
+            model_description=self._type_names([mail])[main.id],
+            force_email_lang=mail.lang,
+        ):
+            body = main._notify_by_email_render_layout(message, group, msg_vals=dict(values), render_values=render_values)
+            break
+        banner = self.with_context(lang=self.env.user.lang or mail.lang).env._(
+            "Test — sent to you only. %s receives this mail, without this banner.", customer.display_name
+        )
+        return (
+            Markup(
+                '<div class="o_relance_test_banner" style="margin: 0 0 12px 0; padding: 8px 12px; '
+                'background-color: #fff3cd; border: 1px solid #ffe69c; color: #664d03; font-size: 13px;">%s</div>'
+            )
+            % banner
+            + Markup(body)
+        )
 
     @api.model
     def _record(self, moves, stage, note=None, channel="other", stage_by_move=None):

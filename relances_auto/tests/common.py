@@ -149,3 +149,8 @@ def read_table(body, css_class):
     root = lxml_html.fromstring(body)
     table = root.find_class(css_class)[0]
     return [[_text(cell) for cell in tr.findall("td")] for tr in table.iter("tr") if tr.findall("td")]
+
+
+def html_text(body):
+    """A mail's text as a person reads it: its words, in order, one space apart."""
+    return " ".join(lxml_html.fromstring(body).text_content().split())

@@ -98,11 +98,11 @@ class TestInvoiceReminders(RelancesCommon):
         move.env["relance.sender"]._record(move, stage_1, note="Phone call")
         self.assertEqual((move.relance_last_level, move.relance_count), (1, 1))
         self.assertEqual(str(move.relance_last_date), "2026-03-31")
-        self.assertEqual(move.relance_last_label, "Today (#1)")
+        self.assertEqual(move.relance_last_label, "Level 1, today (1 sent)")
         self.assertEqual(move.relance_next_level, 2)
         with freeze_time("2026-04-03 10:00:00"):
             move.invalidate_recordset(["relance_last_label"])
-            self.assertEqual(move.relance_last_label, "3 days ago (#1)")
+            self.assertEqual(move.relance_last_label, "Level 1, 3 days ago (1 sent)")
 
     def test_tests_never_count(self):
         move = self._create_invoice(due_date="2026-03-20")

@@ -124,7 +124,7 @@ class TestDelivery(RelancesCommon):
         self.assertEqual(self.move.relance_last_level, 1, "reached: never planned again while retried")
         with freeze_time(AT_HOUR):
             self.move.invalidate_recordset(["relance_last_label"])
-            self.assertEqual(self.move.relance_last_label, "Today (#1), not delivered (retried)")
+            self.assertEqual(self.move.relance_last_label, "Level 1, today (1 sent), not delivered (retried)")
         self.assertEqual(
             self._digest_failures(),
             [f"{self.move.name} (level 1): {log.failure_reason} (retry 1 of 3 at the next hourly run)"],
@@ -186,7 +186,7 @@ class TestDelivery(RelancesCommon):
         self.assertEqual(log.state, "bounced")
         with freeze_time("2026-04-02 09:00:00"):
             self.move.invalidate_recordset(["relance_last_label"])
-            self.assertEqual(self.move.relance_last_label, "2 days ago (#1), bounced")
+            self.assertEqual(self.move.relance_last_label, "Level 1, 2 days ago (1 sent), bounced")
         self.assertIn("compta@dupont.example.com bounced", log.failure_reason)
         self.assertEqual(self._digest_failures(), [f"{self.move.name} (level 1): {log.failure_reason}"])
         self.assertGreater(self.customer.message_bounce, 0)
@@ -255,4 +255,4 @@ Content-Type: message/rfc822
         with freeze_time(AT_HOUR):
             label = self.move.with_context(lang="fr_FR")
             label.invalidate_recordset(["relance_last_label"])
-            self.assertEqual(label.relance_last_label, "Aujourd'hui (#1), non remise (nouvelle tentative)")
+            self.assertEqual(label.relance_last_label, "Niveau 1, aujourd'hui (1 envoyée), non remise (nouvelle tentative)")

@@ -115,7 +115,15 @@ class TestGuards(RelancesCommon):
     def test_deleting_a_program_in_use_is_refused(self):
         program = self._create_program(name="Clients VIP", mode="auto")
         self.customer.write({"relance_policy": "custom", "relance_program_id": program.id})
-        with self.assertRaisesRegex(ValidationError, "“Clients VIP” is followed by Dupont SARL: give them another"):
+        with self.assertRaisesRegex(
+            ValidationError, "“Clients VIP” is followed by Dupont SARL: give this customer another program first"
+        ):
+            program.unlink()
+        with self.assertRaisesRegex(ValidationError, "suivi par Dupont SARL : donnez-lui d'abord un autre programme"):
+            program.with_context(lang="fr_FR").unlink()
+        second = self.env["res.partner"].create({"name": "Martin SA", "is_company": True})
+        second.write({"relance_policy": "custom", "relance_program_id": program.id})
+        with self.assertRaisesRegex(ValidationError, "followed by Dupont SARL, Martin SA: give them another"):
             program.unlink()
         self.assertTrue(program.exists())
         with self.assertRaisesRegex(ValidationError, "is the global program of"):
@@ -129,7 +137,7 @@ class TestGuards(RelancesCommon):
         self.customer.write({"relance_policy": "custom", "relance_program_id": program.id})
         move = self._create_invoice(due_date="2026-03-20")
         result = program.action_archive()
-        self.assertIn("Dupont SARL are no longer reminded automatically", result["params"]["message"])
+        self.assertIn("Dupont SARL is no longer reminded automatically", result["params"]["message"])
         self.assertFalse(program.active)
         line = self._plan(move)[move.id]
         self.assertEqual((line.send, line.reason), (False, "program_archived"))

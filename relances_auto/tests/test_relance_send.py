@@ -3,7 +3,7 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .common import RelancesCommon
+from .common import RelancesCommon, html_text
 
 
 @tagged("post_install", "-at_install")
@@ -53,6 +53,48 @@ class TestRelanceSend(RelancesCommon):
         self.assertEqual(self.move.relance_last_level, 0, "a test never counts")
         self.assertEqual(self.move.message_ids, messages_before, "nothing posted to the customer")
         self.assertNotIn(self.customer, mail.recipient_ids)
+
+    def test_the_test_mail_is_the_customer_s_mail_with_a_banner(self):
+        """What the user reads in the test is what the customer reads (Odoo's
+        layout, its button and footer), under a banner; in English and French."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
+        for lang, banner, button in (
+            ("en_US", "Test — sent to you only. Dupont SARL receives this mail, without this banner.", "View Invoice"),
+            (
+                "fr_FR",
+                "Test — envoyé à vous seul. Dupont SARL reçoit ce mail, sans ce bandeau.",
+                "Voir Facture",
+            ),
+        ):
+            self.customer.lang = self.billing_user.lang = lang
+            with self.mock_mail_gateway():
+                self._wizard().save().action_send_test()
+                test = self._new_mails
+                self._wizard().save().action_send_customer()
+                real = self._new_mails - test
+            test_text, real_text = html_text(test.body_html), html_text(real.body_html)
+            self.assertTrue(test_text.startswith(banner), test_text[:200])
+            self.assertEqual(test_text[len(banner) :].strip(), real_text, "then the customer's mail, word for word")
+            self.assertIn(button, real_text, "with its button")
+            self.assertIn(self.company.name, real_text, "and the company's footer")
+            self.move.relance_log_ids.filtered(lambda log: log.kind == "manual").sudo().unlink()
+
+    def test_a_customer_without_email_is_said_before_anything_opens(self):
+        no_mail = self.env["res.partner"].create({"name": "Garage Chevalier", "is_company": True})
+        move = self._create_invoice(partner=no_mail, due_date="2026-03-15")
+        wizard = self._wizard(move)
+        self.assertFalse(wizard.partner_ids[:], "no recipient to complete: nothing opens over the wizard")
+        self.assertEqual(
+            wizard.email_warning,
+            "Garage Chevalier has no email address nor postal address: add one on the customer to remind it.",
+        )
+        no_mail.write({"street": "3 rue du Port", "city": "Brest"})
+        wizard = self._wizard(move)
+        self.assertEqual(
+            wizard.email_warning, "Garage Chevalier has no email address: add one on the customer, or send a letter."
+        )
+        self.assertFalse(self._wizard().email_warning, "a customer with an address: no warning")
 
     def test_send_to_customer(self):
         with self.mock_mail_gateway():

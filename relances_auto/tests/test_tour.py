@@ -39,7 +39,7 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
         """An administrator switches the global program to automatic in Settings."""
         company = self.company_data["company"]
         self.env.user.groups_id |= self.env.ref("base.group_system")
-        self.start_tour("/odoo/settings#account", "relances_auto_settings_tour", login=self.env.user.login)
+        self.start_tour("/odoo/settings#relances_auto", "relances_auto_settings_tour", login=self.env.user.login)
         self.assertEqual(company.relance_program_id.mode, "auto")
 
     def test_customer_override_screen(self):
@@ -136,7 +136,7 @@ class TestRelancesTour(AccountTestInvoicingHttpCommon):
 
     def test_send_me_a_simulation(self):
         self.env.user.groups_id |= self.env.ref("base.group_system")
-        self.start_tour("/odoo/settings#account", "relances_auto_simulation_tour", login=self.env.user.login)
+        self.start_tour("/odoo/settings#relances_auto", "relances_auto_simulation_tour", login=self.env.user.login)
         digest = self.env["mail.mail"].search([("recipient_ids", "=", self.env.user.partner_id.id)])
         self.assertTrue(digest.filtered(lambda m: "Simulation of the automatic reminders" in m.body_html))
 

@@ -129,7 +129,9 @@ class TestWhatUsersRead(RelancesCommon):
         _subject, digest = self._digest("en_US")
         self.assertFalse(digest["rows"])
         self.assertIn("No invoice is due for a reminder today.", digest["paragraphs"])
-        self.assertIn(": 0 reminders will be sent, 0 will not.", digest["summary"])
+        self.assertTrue(digest["summary"].endswith(": no reminder will be sent."), digest["summary"])
+        _subject, french = self._digest("fr_FR")
+        self.assertTrue(french["summary"].endswith(" : aucune relance ne sera envoyée."), french["summary"])
         with self.mock_mail_gateway():
             self.env["relance.job"]._send_digest(self.company, self.manager_user)
         self.assertNotIn("Totals", self._new_mails.body_html, "no empty totals table")
@@ -302,7 +304,10 @@ class TestWhatUsersRead(RelancesCommon):
     def test_mass_preview_is_what_the_button_does(self):
         """The preview of an unsaved wizard lists each invoice's fate; the
         summary after sending says the same."""
-        moves = self.by_email | self.no_mail | self.already | self.not_due | self.never
+        # level 3 sent by hand while level 2 is the stage due (#22.2)
+        all_sent = self._create_invoice(due_date="2026-03-15")
+        all_sent.env["relance.sender"]._record(all_sent, self.stages[3], note="Formal notice")
+        moves = self.by_email | self.no_mail | self.already | self.not_due | self.never | all_sent
         form = Form(self.env["relance.send"].with_context(**moves.action_relance_send_due()["context"]))
         preview = read_table(form.mass_summary, "o_relance_mass_preview")
         self.assertEqual(
@@ -311,10 +316,22 @@ class TestWhatUsersRead(RelancesCommon):
                 [self.by_email.name, "Dupont SARL", "Level 1 sent by email"],
                 [self.no_mail.name, "Sans Mail", "Skipped: no valid email address for Sans Mail"],
                 [self.never.name, "Jamais Auto", "Level 1 sent by email"],
-                [self.already.name, "Dupont SARL", "Skipped: level 1 already sent"],
+                [self.already.name, "Dupont SARL", "Skipped: no reminder due yet (level 2 on 04/01/2026)"],
                 [self.not_due.name, "Dupont SARL", "Skipped: no reminder due yet (level 1 on 04/27/2026)"],
+                [all_sent.name, "Dupont SARL", "Skipped: every stage was sent"],
             ],
         )
+        # the list's columns say the same of those skipped
+        self.assertEqual(self.already.relance_next_label, "Level 2 on 04/01/2026, by email")
+        self.assertEqual(self.already.relance_last_label, "Level 1, today (1 sent)")
+        self.assertEqual(all_sent.relance_next_label, "None: every stage was sent")
+        self.assertEqual(all_sent.relance_last_label, "Level 3, today (1 sent)", "a level, then a count")
+        french = all_sent.with_context(lang="fr_FR")
+        self.assertEqual(french.relance_last_label, "Niveau 3, aujourd'hui (1 envoyée)")
+        self.assertEqual(french.relance_next_label, "Aucune : toutes les étapes ont été envoyées")
+        french_form = Form(self.env["relance.send"].with_context(**moves.action_relance_send_due()["context"], lang="fr_FR"))
+        french_preview = {row[0]: row[2] for row in read_table(french_form.mass_summary, "o_relance_mass_preview")}
+        self.assertEqual(french_preview[all_sent.name], "Ignorée : toutes les étapes ont été envoyées")
         with self.mock_mail_gateway():
             result = form.save().action_send_mass()
         self.assertEqual(
@@ -323,10 +340,11 @@ class TestWhatUsersRead(RelancesCommon):
                 "2 reminders queued: they leave within a minute.",
                 f"• {self.by_email.name}: Level 1 sent by email",
                 f"• {self.never.name}: Level 1 sent by email",
-                "3 skipped:",
+                "4 skipped:",
                 f"• {self.no_mail.name}: no valid email address for Sans Mail",
-                f"• {self.already.name}: level 1 already sent",
+                f"• {self.already.name}: no reminder due yet (level 2 on 04/01/2026)",
                 f"• {self.not_due.name}: no reminder due yet (level 1 on 04/27/2026)",
+                f"• {all_sent.name}: every stage was sent",
             ],
         )
         self.assertEqual((self.by_email | self.never).relance_log_ids.mapped("level"), [1, 1])

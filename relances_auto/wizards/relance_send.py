@@ -86,6 +86,7 @@ class RelanceSend(models.TransientModel):
         help="These invoices' reminders are paused (a dispute, a promise to pay): tick to remind them anyway.",
     )
     due_info = fields.Char(compute="_compute_due_info")
+    email_warning = fields.Char(compute="_compute_email_warning")
 
     def _mail_moves(self):
         """The invoices of the one mail this wizard sends, the most late first
@@ -131,8 +132,28 @@ class RelanceSend(models.TransientModel):
 
     @api.depends("move_id")
     def _compute_partner_ids(self):
+        """The invoice's contact, when it has an address to mail (otherwise
+        the recipients field would open the contact's form at once; the
+        warning above says what to do)."""
         for wizard in self:
-            wizard.partner_ids = wizard.move_id.partner_id
+            partner = wizard.move_id.partner_id
+            wizard.partner_ids = partner if partner and partner._relance_emails() else False
+
+    @api.depends("move_id")
+    def _compute_email_warning(self):
+        for wizard in self:
+            partner = wizard.move_id.partner_id
+            if wizard.mass_mode or not partner or partner._relance_emails():
+                wizard.email_warning = False
+            elif partner._relance_has_postal_address():
+                wizard.email_warning = self.env._(
+                    "%s has no email address: add one on the customer, or send a letter.", partner.display_name
+                )
+            else:
+                wizard.email_warning = self.env._(
+                    "%s has no email address nor postal address: add one on the customer to remind it.",
+                    partner.display_name,
+                )
 
     @api.depends("partner_ids")
     def _compute_recipient_emails(self):
@@ -355,8 +376,10 @@ class RelanceSend(models.TransientModel):
             line.invoice_id: line
             for line in self.env["relance.planner"]._get_plan(companies=moves.company_id, move_ids=moves.ids)
         }
-        # the next stage of those with none due today, all in one more plan
-        plan = moves.filtered(lambda move: move.id not in plan)._relance_plan_lines() | plan
+        # the next stage ahead of those with none due today or whose due stage
+        # was already sent, all in one more plan: as the Next reminder column reads it
+        rest = moves.filtered(lambda move: move.id not in plan or plan[move.id].reason == core.REASON_ALREADY_SENT)
+        plan.update(rest._relance_plan_lines())
         rows = []
         for move in moves:
             line = plan.get(move.id)
@@ -373,7 +396,7 @@ class RelanceSend(models.TransientModel):
                     date=format_date(self.env, line.due_on),
                 )
             elif line.reason == core.REASON_ALREADY_SENT:
-                reason = self.env._("level %s already sent", line.level)
+                reason = self.env._("every stage was sent")
             elif move.relance_paused:
                 reason = move._relance_pause_text()
             elif core.uses_email(channel) and not move.partner_id._relance_emails():

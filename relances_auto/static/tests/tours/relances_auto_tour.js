@@ -57,7 +57,7 @@ registry.category("web_tour.tours").add("relances_auto_send_test_tour", {
 registry.category("web_tour.tours").add("relances_auto_settings_tour", {
     steps: () => [
         {
-            content: "The Relances block is in the Invoicing settings",
+            content: "The Relances settings, in their own tab",
             trigger: "#relance_global_program:contains(Global reminder program)",
         },
         {
@@ -260,7 +260,7 @@ registry.category("web_tour.tours").add("relances_auto_mass_preview_tour", {
 registry.category("web_tour.tours").add("relances_auto_simulation_tour", {
     steps: () => [
         {
-            content: "The Relances block is in the Invoicing settings",
+            content: "The Relances settings, in their own tab",
             trigger: "#relance_daily_job button[name=action_relance_send_simulation]",
             run: "click",
         },
