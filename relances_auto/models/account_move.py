@@ -186,7 +186,7 @@ class AccountMove(models.Model):
             )
 
     @api.depends("relance_count", "relance_last_date", "relance_log_ids.state")
-    @api.depends_context("relance_today")
+    @api.depends_context("relance_today", "lang")
     def _compute_relance_last_label(self):
         """“Level 3, today (1 sent)”: the last reminder's level, when, and how
         many reminders the invoice received in all (not a level)."""
@@ -234,7 +234,7 @@ class AccountMove(models.Model):
         return partner._get_relance_program(self.company_id, automatic=False)
 
     @api.depends("relance_last_level", "relance_due_date", "commercial_partner_id", "company_id", "payment_state")
-    @api.depends_context("relance_today")
+    @api.depends_context("relance_today", "lang")
     def _compute_relance_next(self):
         """The next reminder as the planner sees it: the stage due today or the
         next one ahead, when, by which channel, or why none will go out."""
@@ -452,7 +452,7 @@ class AccountMove(models.Model):
         """Mass action: send its due reminder to each selected invoice's customer."""
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Send the due reminders"),
+            "name": self.env._("Reminders of the selected invoices"),
             "res_model": "relance.send",
             "view_mode": "form",
             "target": "new",

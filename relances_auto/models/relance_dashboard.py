@@ -1,6 +1,8 @@
 import datetime
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount, format_date
@@ -173,6 +175,7 @@ class RelanceDashboard(models.AbstractModel):
                     "domain": base + domain,
                     "views": [[False, "list"], [False, "form"]],
                     "context": {"create": False},
+                    "help": self._empty_help(),
                 },
             }
             for label, domain in figures
@@ -326,7 +329,19 @@ class RelanceDashboard(models.AbstractModel):
             ],
             "search_view_id": [self.env.ref("relances_auto.view_relance_late_payments_search").id, "search"],
             "context": {"create": False, "default_move_type": "out_invoice"},
+            "help": self._empty_help(),
         }
+
+    @api.model
+    def _empty_help(self):
+        """What a figure's list says when it shows nothing."""
+        return Markup('<p class="o_view_nocontent_smiling_face">%s</p><p>%s</p>') % (
+            self.env._("Nothing to show"),
+            self.env._(
+                "The figure changed since the dashboard was loaded (reload it), or a filter of the search bar "
+                "hides its records: remove the filters to see them all."
+            ),
+        )
 
     @api.model
     def _history_action(self, name, domain, effectiveness=False):
@@ -347,4 +362,5 @@ class RelanceDashboard(models.AbstractModel):
             "domain": domain,
             "views": views,
             "context": {"create": False},
+            "help": self._empty_help(),
         }

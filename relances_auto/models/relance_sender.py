@@ -847,14 +847,9 @@ class RelanceSender(models.AbstractModel):
         if mail.error:
             raise mail.error
         subject = self.env._("[Test] %s", mail.subject)
-        attachments = (
-            [
-                (name, raw)
-                for name, raw, __ in self.env["relance.document"]._pdf_attachments(moves, stamp=stage.stamp_invoice)
-            ]
-            if attach_pdf
-            else []
-        )
+        pdfs = self.env["relance.document"]._pdf_attachments(moves, stamp=stage.stamp_invoice) if attach_pdf else []
+        attachments = [(name, raw) for name, raw, __ in pdfs]
+        documents = {move.id: note for move, (__, __, note) in zip(moves, pdfs, strict=False)}
         logs = (
             self.env["relance.log"]
             .sudo()
@@ -869,7 +864,7 @@ class RelanceSender(models.AbstractModel):
             .create(
                 {
                     "subject": subject,
-                    "body_html": self._test_body(mail),
+                    "body_html": self._test_body(mail, documents),
                     "author_id": mail.author.id,
                     "email_from": mail.email_from,
                     "reply_to": mail.reply_to,
@@ -889,7 +884,7 @@ class RelanceSender(models.AbstractModel):
         return logs
 
     @api.model
-    def _test_body(self, mail):
+    def _test_body(self, mail, documents):
         """The test mail's body: the mail the customer receives, in Odoo's
         layout as the customer gets it (its “View Invoice” button, the
         sender's signature, the company's footer), under a banner saying it
@@ -900,7 +895,7 @@ class RelanceSender(models.AbstractModel):
             "model": "account.move",
             "res_id": main.id,
             "record_name": main.display_name,
-            "body": Markup(mail.body),
+            "body": self._with_documents(mail, documents),
             "subject": mail.subject,
             "author_id": mail.author.id,
             "email_from": mail.email_from,
@@ -914,7 +909,7 @@ class RelanceSender(models.AbstractModel):
         }
         message = self.env["mail.message"].sudo().new(values)  # never saved: nothing in the chatter
         recipients = self.env["mail.followers"]._get_recipient_data(None, "comment", False, pids=customer.ids)[0]
-        body = Markup(mail.body)
+        body = values["body"]
         for __, render_values, group in main._notify_get_classified_recipients_iterator(
             message,
             [dict(recipients[customer.id], notif="email")] if customer.id in recipients else [],
@@ -922,19 +917,17 @@ class RelanceSender(models.AbstractModel):
             model_description=self._type_names([mail])[main.id],
             force_email_lang=mail.lang,
         ):
-            body = main._notify_by_email_render_layout(message, group, msg_vals=dict(values), render_values=render_values)
+            body = main._notify_by_email_render_layout(
+                message, group, msg_vals=dict(values), render_values=render_values
+            )
             break
         banner = self.with_context(lang=self.env.user.lang or mail.lang).env._(
             "Test — sent to you only. %s receives this mail, without this banner.", customer.display_name
         )
-        return (
-            Markup(
-                '<div class="o_relance_test_banner" style="margin: 0 0 12px 0; padding: 8px 12px; '
-                'background-color: #fff3cd; border: 1px solid #ffe69c; color: #664d03; font-size: 13px;">%s</div>'
-            )
-            % banner
-            + Markup(body)
-        )
+        return Markup(
+            '<div class="o_relance_test_banner" style="margin: 0 0 12px 0; padding: 8px 12px; '
+            'background-color: #fff3cd; border: 1px solid #ffe69c; color: #664d03; font-size: 13px;">%s</div>'
+        ) % banner + Markup(body)
 
     @api.model
     def _record(self, moves, stage, note=None, channel="other", stage_by_move=None):

@@ -57,7 +57,7 @@ class RelanceStage(models.Model):
         "Email + letter: both.",
     )
     attach_invoice = fields.Boolean(
-        string="Attach the Invoice",
+        string="Attach the invoice",
         default=True,
         help="Attach the invoice PDF to the reminder mail.",
     )

@@ -255,4 +255,6 @@ Content-Type: message/rfc822
         with freeze_time(AT_HOUR):
             label = self.move.with_context(lang="fr_FR")
             label.invalidate_recordset(["relance_last_label"])
-            self.assertEqual(label.relance_last_label, "Niveau 1, aujourd'hui (1 envoyée), non remise (nouvelle tentative)")
+            self.assertEqual(
+                label.relance_last_label, "Niveau 1, aujourd'hui (1 envoyée), non remise (nouvelle tentative)"
+            )

@@ -81,7 +81,7 @@ class TestFollowups(RelancesCommon):
         self.assertEqual(rows[soon.name]["status"], "Will be sent by email")
         self.assertNotIn(overdue.name, rows, "a courtesy notice never goes once the invoice is overdue")
         rows_fr = {row["invoice"]: row for row in self._digest("fr_FR")["rows"]}
-        self.assertEqual(rows_fr[soon_fr.name]["days_late"], "échue dans 3 jours")
+        self.assertEqual(rows_fr[soon_fr.name]["days_late"], "échéance dans 3 jours")
         self._stage(1).attach_invoice = True
         mails = self._run()
         mail = soon.relance_log_ids.mail_id

@@ -113,6 +113,8 @@ class TestGuards(RelancesCommon):
     # 3. Programs in use -----------------------------------------------------
 
     def test_deleting_a_program_in_use_is_refused(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
         program = self._create_program(name="Clients VIP", mode="auto")
         self.customer.write({"relance_policy": "custom", "relance_program_id": program.id})
         with self.assertRaisesRegex(

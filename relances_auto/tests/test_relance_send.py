@@ -168,10 +168,14 @@ class TestRelanceSend(RelancesCommon):
     def test_no_email_address(self):
         partner = self.env["res.partner"].create({"name": "Sans Mail", "is_company": True})
         move = self._create_invoice(partner=partner, due_date="2026-03-15")
-        with self.assertRaisesRegex(UserError, "No valid email address for Sans Mail"):
+        with self.assertRaisesRegex(
+            UserError, "Sans Mail has no email address nor postal address: add one on the customer to remind it."
+        ):
             self._wizard(move).save().action_send_customer()
         partner.email = "not-an-address"
-        with self.assertRaisesRegex(UserError, "No valid email address"):
+        with self.assertRaisesRegex(
+            UserError, "The email address of Sans Mail, “not-an-address”, is not valid: correct it on the customer."
+        ):
             self._wizard(move).save().action_send_customer()
         self.assertFalse(move.relance_log_ids, "nothing recorded")
 

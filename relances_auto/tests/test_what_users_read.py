@@ -104,6 +104,19 @@ class TestWhatUsersRead(RelancesCommon):
             self.assertEqual(row["status"].startswith("Will be sent"), line.send)
             self.assertFalse("Will be sent" in row["status"] and "Not sent" in row["status"])
 
+    def test_digest_counts_those_not_yet_at_their_first_stage(self):
+        """An invoice 2 days late, its first stage at J+5: not a row, not
+        “already reminded”, counted apart (#22.9)."""
+        self._create_invoice(due_date="2026-03-29")
+        _subject, digest = self._digest("en_US")
+        self.assertIn("1 overdue invoice reaches its first stage later.", digest["paragraphs"])
+        self.assertIn(
+            "1 other overdue invoice already received its reminder for the current stage.", digest["paragraphs"]
+        )
+        self._create_invoice(due_date="2026-03-30")
+        _subject, french = self._digest("fr_FR")
+        self.assertIn("2 factures échues atteignent leur première étape plus tard.", french["paragraphs"])
+
     def test_digest_in_french(self):
         _subject, digest = self._digest("fr_FR")
         self._assert_rows(digest, self.expected_fr)
@@ -129,9 +142,10 @@ class TestWhatUsersRead(RelancesCommon):
         _subject, digest = self._digest("en_US")
         self.assertFalse(digest["rows"])
         self.assertIn("No invoice is due for a reminder today.", digest["paragraphs"])
-        self.assertTrue(digest["summary"].endswith(": no reminder will be sent."), digest["summary"])
+        self.assertIn(": no reminder will be sent.", digest["summary"])
+        self.assertNotIn("0 reminders", digest["summary"])
         _subject, french = self._digest("fr_FR")
-        self.assertTrue(french["summary"].endswith(" : aucune relance ne sera envoyée."), french["summary"])
+        self.assertIn(" : aucune relance ne sera envoyée.", french["summary"])
         with self.mock_mail_gateway():
             self.env["relance.job"]._send_digest(self.company, self.manager_user)
         self.assertNotIn("Totals", self._new_mails.body_html, "no empty totals table")
@@ -316,20 +330,24 @@ class TestWhatUsersRead(RelancesCommon):
                 [self.by_email.name, "Dupont SARL", "Level 1 sent by email"],
                 [self.no_mail.name, "Sans Mail", "Skipped: no valid email address for Sans Mail"],
                 [self.never.name, "Jamais Auto", "Level 1 sent by email"],
-                [self.already.name, "Dupont SARL", "Skipped: no reminder due yet (level 2 on 04/01/2026)"],
+                [self.already.name, "Dupont SARL", "Skipped: no reminder due yet (level 2 on 04/06/2026)"],
                 [self.not_due.name, "Dupont SARL", "Skipped: no reminder due yet (level 1 on 04/27/2026)"],
                 [all_sent.name, "Dupont SARL", "Skipped: every stage was sent"],
             ],
         )
         # the list's columns say the same of those skipped
-        self.assertEqual(self.already.relance_next_label, "Level 2 on 04/01/2026, by email")
+        self.assertEqual(
+            self.already.relance_next_label, "Level 2 on 04/06/2026, will not be sent: No postal address for the letter"
+        )
         self.assertEqual(self.already.relance_last_label, "Level 1, today (1 sent)")
         self.assertEqual(all_sent.relance_next_label, "None: every stage was sent")
         self.assertEqual(all_sent.relance_last_label, "Level 3, today (1 sent)", "a level, then a count")
         french = all_sent.with_context(lang="fr_FR")
         self.assertEqual(french.relance_last_label, "Niveau 3, aujourd'hui (1 envoyée)")
         self.assertEqual(french.relance_next_label, "Aucune : toutes les étapes ont été envoyées")
-        french_form = Form(self.env["relance.send"].with_context(**moves.action_relance_send_due()["context"], lang="fr_FR"))
+        french_form = Form(
+            self.env["relance.send"].with_context(**moves.action_relance_send_due()["context"], lang="fr_FR")
+        )
         french_preview = {row[0]: row[2] for row in read_table(french_form.mass_summary, "o_relance_mass_preview")}
         self.assertEqual(french_preview[all_sent.name], "Ignorée : toutes les étapes ont été envoyées")
         with self.mock_mail_gateway():
@@ -342,7 +360,7 @@ class TestWhatUsersRead(RelancesCommon):
                 f"• {self.never.name}: Level 1 sent by email",
                 "4 skipped:",
                 f"• {self.no_mail.name}: no valid email address for Sans Mail",
-                f"• {self.already.name}: no reminder due yet (level 2 on 04/01/2026)",
+                f"• {self.already.name}: no reminder due yet (level 2 on 04/06/2026)",
                 f"• {self.not_due.name}: no reminder due yet (level 1 on 04/27/2026)",
                 f"• {all_sent.name}: every stage was sent",
             ],

@@ -40,7 +40,7 @@ class RelanceSend(models.TransientModel):
         readonly=False,
     )
     recipient_emails = fields.Char(
-        string="Mailed To",
+        string="Mailed to",
         compute="_compute_recipient_emails",
         help="Every valid address of the recipients' email fields: each one gets the reminder.",
     )
@@ -64,7 +64,7 @@ class RelanceSend(models.TransientModel):
         "channel for all, or recorded as reminded without sending anything.",
     )
     attach_pdf = fields.Boolean(
-        string="Attach the Invoice", compute="_compute_stage_options", store=True, readonly=False
+        string="Attach the invoice", compute="_compute_stage_options", store=True, readonly=False
     )
     note = fields.Char(help="What was done, for a reminder recorded without sending (e.g. phone call).")
     promise_date = fields.Date(
@@ -145,6 +145,12 @@ class RelanceSend(models.TransientModel):
             partner = wizard.move_id.partner_id
             if wizard.mass_mode or not partner or partner._relance_emails():
                 wizard.email_warning = False
+            elif partner.email:
+                wizard.email_warning = self.env._(
+                    "The email address of %(customer)s, “%(email)s”, is not valid: correct it on the customer.",
+                    customer=partner.display_name,
+                    email=partner.email,
+                )
             elif partner._relance_has_postal_address():
                 wizard.email_warning = self.env._(
                     "%s has no email address: add one on the customer, or send a letter.", partner.display_name
@@ -295,7 +301,8 @@ class RelanceSend(models.TransientModel):
         """Send to the customer: counts as that level, the daily job will not repeat it."""
         self._check_ready()
         if core.uses_email(self.channel) and not self.partner_ids:
-            raise UserError(self.env._("Add at least one recipient."))
+            # the customer has no address to mail: say so, as the warning above did
+            raise UserError(self.email_warning or self.env._("Add at least one recipient."))
         for move in self._mail_moves():
             if not move._relance_can_remind():
                 raise UserError(
@@ -437,6 +444,27 @@ class RelanceSend(models.TransientModel):
         if self.mass_channel != "stage":
             return self.mass_channel
         return line.channel if line else core.CHANNEL_EMAIL
+
+    def action_enable_auto(self):
+        """The selected invoices are reminded automatically again (as the
+        Automatic toggle of Late payments): what switched them off is said."""
+        return self._switch_auto(True)
+
+    def action_disable_auto(self):
+        return self._switch_auto(False)
+
+    def _switch_auto(self, enabled):
+        self.ensure_one()
+        moves = self.move_ids._origin.filtered(lambda move: move._relance_can_remind())
+        if enabled:
+            moves.action_relance_enable_auto()
+            if len(moves) == 1:
+                return self._done(self.env._("Automatic reminders enabled on 1 invoice."))
+            return self._done(self.env._("Automatic reminders enabled on %s invoices.", len(moves)))
+        moves.action_relance_disable_auto()
+        if len(moves) == 1:
+            return self._done(self.env._("Automatic reminders disabled on 1 invoice."))
+        return self._done(self.env._("Automatic reminders disabled on %s invoices.", len(moves)))
 
     def action_send_mass(self):
         """Each invoice its due stage, each to its own customer, by mail,

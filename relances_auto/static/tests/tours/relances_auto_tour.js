@@ -231,8 +231,8 @@ registry.category("web_tour.tours").add("relances_auto_mass_preview_tour", {
             run: "click",
         },
         {
-            content: "Send the due reminders",
-            trigger: ".o_control_panel button[name=action_relance_send_due]",
+            content: "Reminders (one button for the selection)",
+            trigger: ".o_control_panel button[name=action_relance_send_due]:contains(Reminders)",
             run: "click",
         },
         {
