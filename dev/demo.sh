@@ -34,6 +34,7 @@ if [[ "${RESET:-0}" == "1" ]] || ! psql_run -c "SELECT 1 FROM pg_database WHERE 
         install_db "$DB" "$RUN/logs/demo-install.log" --smtp=127.0.0.1 --smtp-port="$SMTP_PORT"
     say "Adding Atelier Durand SARL and five months of reminders (a few minutes)"
     "$VENV/bin/python" dev/demo_data.py -c "$ODOO_CONF" -d "$DB" --smtp-port "$SMTP_PORT" \
+        --base-url "http://127.0.0.1:$PORT" \
         || die "the demo data failed"
 fi
 # an existing demo database is upgraded to this tree's code first

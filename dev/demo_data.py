@@ -243,6 +243,7 @@ def main():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--smtp-port", type=int, default=0, help="deliver the queued mails to this local port")
+    parser.add_argument("--base-url", help="the demo's address, for the links of the mails (default: unchanged)")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     if args.smtp_port:
@@ -250,6 +251,8 @@ def main():
         odoo.tools.config["smtp_port"] = args.smtp_port
     with Registry(args.database).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
+        if args.base_url:  # the links the customers' mails carry open the demo
+            env["ir.config_parameter"].set_param("web.base.url", args.base_url)
         company = env["res.company"].search([("name", "=", COMPANY)])
         if company and env["account.move"].search_count([("company_id", "=", company.id)]):
             print(f"{COMPANY} already there")

@@ -38,10 +38,27 @@ class RelanceAnswerPage(http.Controller):
                 move.with_user(user).check_access("read")
             except AccessError:
                 raise NotFound() from None
-        lang = move.partner_id.lang or move.commercial_partner_id.lang
+        # the customer's language, unless the visitor chose one (the language
+        # selector's links carry it in the URL: /en/relances/answer/…)
+        lang = self._chosen_lang() or move.partner_id.lang or move.commercial_partner_id.lang
         if lang and request.env["res.lang"]._lang_get(lang):
             request.update_context(lang=lang)
         return move.with_context(lang=request.env.lang)
+
+    @staticmethod
+    def _chosen_lang():
+        """The language in the URL the visitor opened, if any."""
+        requested = getattr(request, "lang", None)
+        uri = request.httprequest.environ.get("REQUEST_URI") or ""
+        if requested and uri.startswith(f"/{requested.url_code}/"):
+            return requested.code
+        return None
+
+    @staticmethod
+    def _localized(env, url):
+        """``url`` in the page's language: Odoo's portal pages read it from the URL."""
+        lang = env["res.lang"]._get_data(code=env.lang)
+        return f"/{lang.url_code}{url}" if lang and lang.url_code else url
 
     def _values(self, move, **extra):
         env = move.env
@@ -58,6 +75,13 @@ class RelanceAnswerPage(http.Controller):
         )
         today = move.company_id._relance_today()
         limit = self._promise_limit(move)
+        answers = {
+            answer.move_id.id: answer
+            for answer in env["relance.answer"]
+            .sudo()
+            .search([("move_id", "in", late.ids), ("state", "=", "open")], order="create_date, id")
+        }
+        current = answers.get(move.id)
         providers = (
             env["payment.provider"]
             .sudo()
@@ -67,6 +91,7 @@ class RelanceAnswerPage(http.Controller):
         )
         return {
             "move": move,
+            "title": env._("Invoices from %s", move.company_id.name),
             "company": move.company_id,
             "res_company": move.company_id,  # the layout's logo and footer: the invoice's company
             "customer": move.commercial_partner_id,
@@ -81,12 +106,27 @@ class RelanceAnswerPage(http.Controller):
                     "due": format_date(env, invoice.relance_due_date),
                     "late": invoice.relance_late_text
                     or format_amount(env, invoice.amount_residual, invoice.currency_id),
-                    "pdf": invoice.get_portal_url(report_type="pdf", download=True),
+                    "pdf": self._localized(env, invoice.get_portal_url(report_type="pdf", download=True)),
+                    # each invoice is answered on its own page; what was answered for it, if anything
+                    "url": self._localized(env, invoice._relance_answer_url().replace(invoice.get_base_url(), "")),
+                    "answer": answers[invoice.id].with_env(env)._confirmation() if invoice.id in answers else "",
+                    "current": invoice == move,
                 }
                 for invoice in late
             ],
             "paid": move.payment_state in ("paid", "in_payment", "reversed"),
-            "pay_url": move.get_portal_url() if providers else False,
+            "paid_text": env._("Invoice %s is paid: thank you.", move.name),
+            "pay_url": self._localized(env, move.get_portal_url()) if providers else False,
+            "current": (
+                env._(
+                    "You answered on %(date)s: %(answer)s. You can change your answer below.",
+                    date=format_date(env, current.create_date),
+                    answer=current.with_env(env)._confirmation(),
+                )
+                if current
+                else ""
+            ),
+            "posted": {},
             "today": fields.Date.to_string(today),
             "latest": fields.Date.to_string(today + datetime.timedelta(days=limit)),
             "limit": limit,
@@ -98,9 +138,14 @@ class RelanceAnswerPage(http.Controller):
     @http.route(
         "/relances/answer/<int:move_id>", type="http", auth="public", methods=["GET"], website=True, sitemap=False
     )
-    def answer_page(self, move_id, access_token=None, **kwargs):
+    def answer_page(self, move_id, access_token=None, answered=None, **kwargs):
         move = self._invoice(move_id, access_token)
-        return request.render("relances_auto.answer_page", self._values(move))
+        done = False
+        if answered and answered.isdigit():  # back from an answer (post/redirect/get)
+            answer = move.env["relance.answer"].sudo().browse(int(answered)).exists()
+            if answer.move_id == move:
+                done = answer.with_env(move.env)._confirmation()
+        return request.render("relances_auto.answer_page", self._values(move, done=done))
 
     @http.route(
         "/relances/answer/<int:move_id>", type="http", auth="public", methods=["POST"], website=True, sitemap=False
@@ -110,7 +155,7 @@ class RelanceAnswerPage(http.Controller):
         env = move.env
         error = self._check(move, kind, post)
         if error:
-            return request.render("relances_auto.answer_page", self._values(move, error=error))
+            return request.render("relances_auto.answer_page", self._values(move, error=error, posted=post))
         values = {
             "move_id": move.id,
             "partner_id": (move.partner_id or move.commercial_partner_id).id,
@@ -138,8 +183,20 @@ class RelanceAnswerPage(http.Controller):
                     },
                 )
             ]
-        answer = env["relance.answer"].sudo().create(values)
-        return request.render("relances_auto.answer_page", self._values(move, done=answer._confirmation()))
+        answer = self._same_answer(move, values) or env["relance.answer"].sudo().create(values)
+        # post/redirect/get: reloading the page does not answer again
+        path = (request.httprequest.environ.get("REQUEST_URI") or request.httprequest.path).split("?")[0]
+        return request.redirect(f"{path}?access_token={move.access_token}&answered={answer.id}", local=True)
+
+    @staticmethod
+    def _same_answer(move, values):
+        """The open answer that already says this (the form sent twice): no
+        second answer, no second activity."""
+        fields_compared = ("kind", "promised_date", "payment_date", "reason", "note")
+        for answer in move.relance_answer_ids.sudo().filtered(lambda answer: answer.state == "open"):
+            if all((answer[name] or False) == (values.get(name) or False) for name in fields_compared):
+                return answer
+        return None
 
     def _check(self, move, kind, post):
         """What is wrong with the answer, in the customer's language (None: nothing)."""

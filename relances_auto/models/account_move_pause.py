@@ -5,6 +5,7 @@ from odoo.tools import format_date
 PAUSE_REASONS = [
     ("dispute", "Dispute"),
     ("promise", "Promise to pay"),
+    ("paid", "Payment reported by the customer"),
     ("other", "Other"),
 ]
 

@@ -18,6 +18,7 @@ STATES = [
     ("kept", "Promise kept"),
     ("broken", "Promise not kept"),
     ("done", "Handled"),
+    ("replaced", "Replaced by a later answer"),
 ]
 DISPUTE_REASONS = [
     ("not_received", "Goods or service not received"),
@@ -47,6 +48,7 @@ class RelanceAnswer(models.Model):
     note = fields.Text(string="Message")
     attachment_ids = fields.Many2many("ir.attachment", string="Proof")
     state = fields.Selection(STATES, required=True, default="open", index=True)
+    activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
 
     @api.constrains("kind", "promised_date", "payment_date", "reason")
     def _check_kind_values(self):
@@ -109,20 +111,31 @@ class RelanceAnswer(models.Model):
     def _apply(self):
         """Pause the invoice, tell its chatter, give its responsible an
         activity: written for the company's people, in the company's language
-        (the activity in its user's), whatever the customer's."""
+        (the activity in its user's), whatever the customer's. An earlier
+        open answer of the invoice is replaced by this one (its activity
+        closed): the invoice has one answer in force."""
         self.ensure_one()
         move = self.move_id.sudo()
         office = self.with_context(lang=move.company_id.partner_id.lang or "en_US")
-        move.write(
+        earlier = (move.relance_answer_ids - self).filtered(lambda answer: answer.state == "open")
+        if earlier:
+            earlier.state = "replaced"
+            earlier._close_activities(office.env._("Replaced by the customer's later answer."))
+        until = self._pause_until()
+        # one message, by the customer: the pause it sets is said there (no tracking by the public user)
+        move.with_context(tracking_disable=True).write(
             {
-                "relance_paused_until": self._pause_until(),
-                "relance_pause_reason": "dispute" if self.kind == "dispute" else "promise",
+                "relance_paused_until": until,
+                "relance_pause_reason": {"dispute": "dispute", "paid": "paid"}.get(self.kind, "promise"),
                 "relance_pause_note": office._summary()[:200],
             }
         )
         body = Markup("<p><strong>%s</strong></p>") % office._summary()
         if self.note:
-            body += Markup("<p>%s</p>") % self.note
+            body += Markup("<p>%s</p>") % Markup("<br/>").join(self.note.splitlines())
+        body += Markup("<p>%s</p>") % office.env._(
+            "Automatic reminders paused until %s.", format_date(office.env, until)
+        )
         move.message_post(
             body=body,
             author_id=self.partner_id.id,
@@ -133,8 +146,11 @@ class RelanceAnswer(models.Model):
         user = self._responsible()
         if user:
             answer = self.with_context(lang=user.lang or office.env.lang)
-            move.activity_schedule(
+            today = move.company_id._relance_today()
+            self.activity_id = move.activity_schedule(
                 "mail.mail_activity_data_todo",
+                # a promise is checked once its day has come; the others at once
+                date_deadline=self.promised_date if self.kind == "promise" else today,
                 user_id=user.id,
                 summary={
                     "paid": answer.env._("Match the payment the customer reports"),
@@ -143,6 +159,11 @@ class RelanceAnswer(models.Model):
                 }[self.kind],
                 note=answer._summary(),
             )
+
+    def _close_activities(self, feedback):
+        activities = self.activity_id.sudo().exists()
+        if activities:
+            activities.action_feedback(feedback=feedback)
 
     def _responsible(self):
         """Who handles the answer: the invoice's salesperson when an active
@@ -166,7 +187,43 @@ class RelanceAnswer(models.Model):
         for answer in promises.filtered(lambda answer: answer.promised_date + grace < today):
             paid = answer.move_id.payment_state in ("paid", "in_payment", "reversed")
             answer.state = "kept" if paid else "broken"
+            if paid:  # nothing left to check
+                answer._close_activities(self.env._("Promise kept: the invoice is paid."))
         return promises
 
     def action_done(self):
-        self.write({"state": "done"})
+        """The accountant handled the answer (the dispute settled, the
+        payment matched): its activity is done and, when it is the answer in
+        force, the invoice's pause ends: reminders resume at the next run, at
+        the stage then due, unless the invoice is paid."""
+        resumed = False
+        for answer in self.filtered(lambda answer: answer.state == "open"):
+            move = answer.move_id.sudo()
+            answer.state = "done"
+            answer._close_activities(self.env._("Handled."))
+            if (
+                move.relance_paused_until
+                and move.relance_pause_note
+                == answer.with_context(lang=move.company_id.partner_id.lang or "en_US")._summary()[:200]
+            ):
+                move.action_relance_resume()
+                resumed = True
+            move.message_post(
+                body=self.env._("%(answer)s: handled by %(user)s.", answer=answer._summary(), user=self.env.user.name),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Marked as handled: its activity is done and the invoice's pause has ended "
+                    "(automatic reminders resume, unless it is paid)."
+                )
+                if resumed
+                else self.env._("Marked as handled: its activity is done."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

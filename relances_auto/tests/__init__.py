@@ -17,3 +17,4 @@ from . import test_what_users_read
 from . import test_delivery
 from . import test_production
 from . import test_answers
+from . import test_screens

@@ -81,7 +81,11 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
     def test_a_promise_pauses_the_invoice_and_tells_the_accountant(self):
         with freeze_time("2026-03-31 08:00:00"):
             response = self._answer({"kind": "promise", "promised_date": "2026-04-15", "note": "Paid with April's run"})
-        self.assertIn("Thank you, your answer is recorded: you will pay on 04/15/2026.", page_text(response))
+        self.assertIn(
+            f"Thank you, your answer about invoice {self.move.name} is recorded: you will pay on 04/15/2026. "
+            "We will not remind you of it in the meantime.",
+            page_text(response),
+        )
         answer = self.move.relance_answer_ids
         self.assertEqual((answer.kind, str(answer.promised_date), answer.state), ("promise", "2026-04-15", "open"))
         self.assertEqual(
@@ -109,6 +113,46 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
             status = self.env["relance.digest"]._status(line, {}, {"email": "by email"}, self.move)
         self.assertEqual(status, "Will be sent by email (promise of 04/15/2026 not kept)")
 
+    def test_one_answer_in_force_and_none_twice(self):
+        """A second answer replaces the first (its activity closed); the same
+        form sent twice, or the page reloaded, makes no second answer; the page
+        says what was answered, for each invoice."""
+        with freeze_time("2026-03-31 08:00:00"):
+            self._answer({"kind": "dispute", "reason": "amount", "note": "We ordered 10, not 12."})
+            dispute = self.move.relance_answer_ids
+            self.assertEqual((self.move.relance_pause_reason, len(self.move.activity_ids)), ("dispute", 1))
+            response = self._answer({"kind": "promise", "promised_date": "2026-04-15"})
+            again = self._answer({"kind": "promise", "promised_date": "2026-04-15"})
+            reloaded = self.url_open(again.url)
+        promise = self.move.relance_answer_ids - dispute
+        self.assertEqual(len(promise), 1, "the same answer sent twice, or reloaded, is one answer")
+        self.assertEqual((dispute.state, promise.state), ("replaced", "open"))
+        self.assertEqual(self.move.relance_pause_reason, "promise", "the answer in force pauses the invoice")
+        activity = self.move.activity_ids
+        self.assertEqual(activity.summary, "Check the promised payment", "the dispute's activity is closed")
+        self.assertEqual(str(activity.date_deadline), "2026-04-15", "a promise is checked on its day")
+        for page in (response, reloaded):
+            self.assertIn(
+                f"answer about invoice {self.move.name} is recorded: you will pay on 04/15/2026", page_text(page)
+            )
+        with freeze_time("2026-03-31 08:00:00"):
+            text = page_text(self.url_open(self._url()))
+            other = lxml_html.fromstring(self.url_open(self._url()).content)
+        self.assertIn("You answered on 03/31/2026: you will pay on 04/15/2026. You can change your answer below.", text)
+        (link,) = other.xpath(f"//table//a[normalize-space()='{self.other_late.name}']")
+        self.assertEqual(link.get("href"), f"/en{self._url(self.other_late)}", "the other invoice, on its own page")
+
+    def test_handled_ends_the_pause_and_the_activity(self):
+        with freeze_time("2026-03-31 08:00:00"):
+            self._answer({"kind": "dispute", "reason": "quality", "note": "Broken parts."})
+        answer = self.move.relance_answer_ids
+        result = answer.with_user(self.billing_user).action_done()
+        self.assertIn("the invoice's pause has ended", result["params"]["message"])
+        self.assertEqual(answer.state, "done")
+        self.assertFalse(self.move.activity_ids, "its activity is done")
+        self.assertFalse(self.move.relance_paused_until, "reminders resume")
+        self.assertIn("handled by", self.move.message_ids[0].body)
+
     def test_a_dispute_and_already_paid(self):
         with freeze_time("2026-03-31 08:00:00"):
             self._answer({"kind": "dispute", "reason": "amount", "note": "We ordered 10, not 12."})
@@ -129,7 +173,9 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
         self.assertEqual(
             (paid.kind, str(paid.payment_date), paid.attachment_ids.name), ("paid", "2026-03-28", "transfer.pdf")
         )
-        self.assertEqual(str(self.other_late.relance_paused_until), "2026-04-07")
+        self.assertEqual(
+            (str(self.other_late.relance_paused_until), self.other_late.relance_pause_reason), ("2026-04-07", "paid")
+        )
 
     def test_bad_answers_are_refused_and_change_nothing(self):
         with freeze_time("2026-03-31 08:00:00"):
@@ -148,9 +194,9 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
         self.assertFalse(self.move.relance_answer_ids)
         self.assertFalse(self.move.relance_paused_until)
         with freeze_time("2026-03-31 08:00:00"):
-            for __ in range(5):
-                self._answer({"kind": "promise", "promised_date": "2026-04-10"})
-            sixth = self._answer({"kind": "promise", "promised_date": "2026-04-10"})
+            for day in range(10, 15):  # five answers, each changing the last
+                self._answer({"kind": "promise", "promised_date": f"2026-04-{day}"})
+            sixth = self._answer({"kind": "promise", "promised_date": "2026-04-15"})
         self.assertIn("many answers today", page_text(sixth))
         self.assertEqual(len(self.move.relance_answer_ids), 5)
 
@@ -168,11 +214,15 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
         self.customer.lang = "fr_FR"
         with freeze_time("2026-03-31 08:00:00"):
             text = page_text(self.url_open(self._url()))
-            self.assertIn(f"Vos factures auprès de {self.company.name}", text)
+            self.assertIn(f"Factures émises par {self.company.name}", text)
             self.assertIn("Je paierai le", text)
             self.assertIn("Je conteste cette facture", text)
             done = page_text(self._answer({"kind": "promise", "promised_date": "2026-04-15"}))
-        self.assertIn("Merci, votre réponse est enregistrée : vous paierez le 15/04/2026.", done)
+        self.assertIn(
+            f"Merci, votre réponse concernant la facture {self.move.name} est enregistrée : vous paierez le "
+            "15/04/2026. Nous ne vous relancerons pas pour celle-ci d'ici là.",
+            done,
+        )
 
     def test_the_dashboard_counts_the_answers_and_opens_them(self):
         with freeze_time("2026-03-31 08:00:00"):
@@ -224,7 +274,7 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
                 self.assertIn(office._summary(), chatter, "in the chatter, in the company's language")
                 self.assertEqual(move.relance_pause_note, office._summary(), "so is the pause note")
                 page = page_text(self.url_open(self._url(move)))
-                self.assertIn("Vos factures auprès de" if lang == "fr_FR" else "Your invoices to", page)
+                self.assertIn("Factures émises par" if lang == "fr_FR" else "Invoices from", page)
             if lang == "fr_FR":
                 self.assertIn(
                     "Le client conteste la facture : Marchandise ou service non reçu",
@@ -311,7 +361,9 @@ class TestCustomerAnswers(RelancesCommon, HttpCase):
         )
         page = lxml_html.fromstring(self.url_open(self._url()).content)
         (pay,) = page.xpath("//a[normalize-space()='Pay now']")
-        self.assertEqual(pay.get("href"), self.move.get_portal_url(), "the invoice's own portal page, with its token")
+        self.assertEqual(
+            pay.get("href"), f"/en{self.move.get_portal_url()}", "the invoice's own portal page, in the page's language"
+        )
         # the invoice's portal page offers the provider, as Odoo renders it for anyone with the link
         self.authenticate(None, None)
         portal = self.url_open(pay.get("href"))

@@ -293,7 +293,7 @@ class TestSendingContracts(RelancesCommon):
         self.assertTrue(
             digest["summary"].startswith(
                 "Today's run is done: 3 sent, 0 failed. Simulation of the automatic "
-                f"reminders of {self.company.name} for 04/01/2026: 0 reminders will be sent"
+                f"reminders of {self.company.name} for 04/01/2026: no reminder will be sent"
             ),
             digest["summary"],
         )
