@@ -2,7 +2,7 @@
     "name": "Automatic Payment Reminders",
     "summary": "Remind customers of unpaid invoices, by hand or every morning, "
     "with a simulation digest before anything is sent",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "author": "relances_auto",
     "license": "LGPL-3",
