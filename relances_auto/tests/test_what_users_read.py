@@ -117,6 +117,21 @@ class TestWhatUsersRead(RelancesCommon):
         _subject, french = self._digest("fr_FR")
         self.assertIn("2 factures échues atteignent leur première étape plus tard.", french["paragraphs"])
 
+    def test_french_words_of_the_screens(self):
+        """One form for both: “M'envoyer une simulation”, “M'envoyer un test”;
+        labels read as phrases in English (#22.10)."""
+        settings = self.env["res.config.settings"].with_context(lang="fr_FR").get_view(view_type="form")["arch"]
+        wizard = self.env["relance.send"].with_context(lang="fr_FR").get_view(view_type="form")["arch"]
+        self.assertIn("M'envoyer une simulation", settings)
+        self.assertIn("M'envoyer un test", wizard)
+        labels = self.env["relance.send"].fields_get(["recipient_emails", "attach_pdf"], ["string"])
+        self.assertEqual(
+            [labels["recipient_emails"]["string"], labels["attach_pdf"]["string"]], ["Mailed to", "Attach the invoice"]
+        )
+        self.assertEqual(
+            self.env["relance.digest"].with_context(lang="fr_FR")._days_late_text(-3), "échéance dans 3 jours"
+        )
+
     def test_digest_in_french(self):
         _subject, digest = self._digest("fr_FR")
         self._assert_rows(digest, self.expected_fr)
