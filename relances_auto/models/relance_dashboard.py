@@ -336,10 +336,10 @@ class RelanceDashboard(models.AbstractModel):
     def _empty_help(self):
         """What a figure's list says when it shows nothing."""
         return Markup('<p class="o_view_nocontent_smiling_face">%s</p><p>%s</p>') % (
-            self.env._("Nothing to show"),
+            self.env._("Nothing here for this figure"),
             self.env._(
-                "The figure changed since the dashboard was loaded (reload it), or a filter of the search bar "
-                "hides its records: remove the filters to see them all."
+                "Nothing matches this figure now. If the dashboard showed more, it changed since it was loaded "
+                "(reload it); a filter of the search bar may also hide records: remove the filters to see them all."
             ),
         )
 

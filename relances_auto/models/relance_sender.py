@@ -922,7 +922,7 @@ class RelanceSender(models.AbstractModel):
             )
             break
         banner = self.with_context(lang=self.env.user.lang or mail.lang).env._(
-            "Test — sent to you only. %s receives this mail, without this banner.", customer.display_name
+            "Test — sent to you only: this is the mail %s would receive, without this banner.", customer.display_name
         )
         return Markup(
             '<div class="o_relance_test_banner" style="margin: 0 0 12px 0; padding: 8px 12px; '

@@ -60,10 +60,14 @@ class TestRelanceSend(RelancesCommon):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
         for lang, banner, button in (
-            ("en_US", "Test — sent to you only. Dupont SARL receives this mail, without this banner.", "View Invoice"),
+            (
+                "en_US",
+                "Test — sent to you only: this is the mail Dupont SARL would receive, without this banner.",
+                "View Invoice",
+            ),
             (
                 "fr_FR",
-                "Test — envoyé à vous seul. Dupont SARL reçoit ce mail, sans ce bandeau.",
+                "Test — envoyé à vous seul : c'est le mail que recevrait Dupont SARL, sans ce bandeau.",
                 "Voir Facture",
             ),
         ):
@@ -92,8 +96,11 @@ class TestRelanceSend(RelancesCommon):
         no_mail.write({"street": "3 rue du Port", "city": "Brest"})
         wizard = self._wizard(move)
         self.assertEqual(
-            wizard.email_warning, "Garage Chevalier has no email address: add one on the customer, or send a letter."
+            wizard.email_warning,
+            "Garage Chevalier has no email address: the reminder goes by letter. To mail it, add an address on the "
+            "customer.",
         )
+        self.assertEqual(wizard.channel, "letter", "the letter is chosen: nothing to mail it to")
         self.assertFalse(self._wizard().email_warning, "a customer with an address: no warning")
 
     def test_send_to_customer(self):

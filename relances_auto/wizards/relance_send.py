@@ -124,11 +124,20 @@ class RelanceSend(models.TransientModel):
         for wizard in self:
             wizard.stage_id = wizard.move_id._origin._relance_default_stage() if wizard.move_id else False
 
-    @api.depends("stage_id")
+    @api.depends("stage_id", "move_id")
     def _compute_stage_options(self):
         for wizard in self:
             wizard.attach_pdf = wizard.stage_id.attach_invoice if wizard.stage_id else True
             wizard.channel = wizard.stage_id.channel or core.CHANNEL_EMAIL
+            partner = wizard.move_id.partner_id
+            if (
+                not wizard.mass_mode
+                and core.uses_email(wizard.channel)
+                and partner
+                and not partner._relance_emails()
+                and partner._relance_has_postal_address()
+            ):  # nothing to mail it to: the letter (the warning above says why)
+                wizard.channel = core.CHANNEL_LETTER
 
     @api.depends("move_id")
     def _compute_partner_ids(self):
@@ -153,7 +162,8 @@ class RelanceSend(models.TransientModel):
                 )
             elif partner._relance_has_postal_address():
                 wizard.email_warning = self.env._(
-                    "%s has no email address: add one on the customer, or send a letter.", partner.display_name
+                    "%s has no email address: the reminder goes by letter. To mail it, add an address on the customer.",
+                    partner.display_name,
                 )
             else:
                 wizard.email_warning = self.env._(
@@ -396,6 +406,8 @@ class RelanceSend(models.TransientModel):
                 reason = self.env._("not a posted customer invoice with something left to pay")
             elif line is None:
                 reason = self.env._("no reminder program applies")
+            elif move.relance_paused:  # as the wizard of one invoice says it
+                reason = move._relance_pause_text()
             elif line.upcoming:
                 reason = self.env._(
                     "no reminder due yet (level %(level)s on %(date)s)",
@@ -404,8 +416,6 @@ class RelanceSend(models.TransientModel):
                 )
             elif line.reason == core.REASON_ALREADY_SENT:
                 reason = self.env._("every stage was sent")
-            elif move.relance_paused:
-                reason = move._relance_pause_text()
             elif core.uses_email(channel) and not move.partner_id._relance_emails():
                 # the planner's rule, whatever the mode
                 reason = self.env._("no valid email address for %s", move.partner_id.display_name)

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { Component, onWillStart, useState } from "@odoo/owl";
+import { Component, markup, onWillStart, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 
@@ -27,7 +27,8 @@ export class RelanceDashboard extends Component {
 
     open(action) {
         if (action) {
-            this.action.doAction(action);
+            // its empty-list help is HTML, as an action read from the server
+            this.action.doAction(action.help ? { ...action, help: markup(action.help) } : action);
         }
     }
 

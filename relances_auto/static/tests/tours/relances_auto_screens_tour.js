@@ -21,7 +21,7 @@ registry.category("web_tour.tours").add("relances_auto_no_email_tour", {
         {
             content: "The wizard says why, before anything else",
             trigger:
-                ".modal .o_relance_email_warning:contains(Garage Chevalier has no email address: add one on the customer, or send a letter.)",
+                ".modal .o_relance_email_warning:contains(Garage Chevalier has no email address: the reminder goes by letter. To mail it, add an address on the customer.)",
         },
         {
             content: "No contact form opened over the wizard",
