@@ -180,7 +180,8 @@ def main():
         (stamped,) = odoo.call(
             "ir.attachment",
             "search_read",
-            [("name", "ilike", "(reminder)"), ("mimetype", "=", "application/pdf")],
+            # named in the customer's language: “(reminder)”, “(relance)”
+            ["|", ("name", "ilike", "(reminder)"), ("name", "ilike", "(relance)"), ("mimetype", "=", "application/pdf")],
             ["id"],
             order="id desc",
             limit=1,

@@ -226,7 +226,10 @@ class RelanceSend(models.TransientModel):
             wizard.pause_warning = (
                 self.env._(
                     "%(pauses)s. Tick “Send despite the pause” to remind anyway.",
-                    pauses="; ".join(f"{move.name}: {move._relance_pause_text()}" for move in paused),
+                    pauses="; ".join(
+                        self.env._("%(invoice)s: %(pause)s", invoice=move.name, pause=move._relance_pause_text())
+                        for move in paused
+                    ),
                 )
                 if paused
                 else False
