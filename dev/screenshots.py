@@ -181,7 +181,12 @@ def main():
             "ir.attachment",
             "search_read",
             # named in the customer's language: “(reminder)”, “(relance)”
-            ["|", ("name", "ilike", "(reminder)"), ("name", "ilike", "(relance)"), ("mimetype", "=", "application/pdf")],
+            [
+                "|",
+                ("name", "ilike", "(reminder)"),
+                ("name", "ilike", "(relance)"),
+                ("mimetype", "=", "application/pdf"),
+            ],
             ["id"],
             order="id desc",
             limit=1,
