@@ -205,24 +205,15 @@ class RelanceDashboard(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                WITH firsts AS (
-                    SELECT DISTINCT ON (move_id, level) id, program_id, level, date, paid_date, days_to_pay
-                      FROM relance_log
-                     WHERE company_id IN %(companies)s AND program_id IS NOT NULL
-                       AND kind IN %(kinds)s AND state NOT IN %(states)s
-                     ORDER BY move_id, level, date, id
-                )
+                WITH firsts AS (%(firsts)s)
                 SELECT program_id, level, COUNT(*), COUNT(paid_date), COUNT(*) FILTER (WHERE date <= %(since)s),
                        %(windows)s,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_pay) FILTER (WHERE paid_date IS NOT NULL),
-                       array_agg(id ORDER BY date, id)
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_pay) FILTER (WHERE paid_date IS NOT NULL)
                   FROM firsts
                  GROUP BY program_id, level
                  ORDER BY program_id, level
                 """,
-                companies=tuple(companies.ids),
-                kinds=COUNTED_KINDS,
-                states=UNCOUNTED_STATES,
+                firsts=self._firsts(companies),
                 windows=windows,
                 since=since,
             )
@@ -230,11 +221,8 @@ class RelanceDashboard(models.AbstractModel):
         rows = []
         programs = self.env["relance.program"].with_context(active_test=False)
         for program_id, level, reminded, paid, cohort, *rest in self.env.cr.fetchall():
-            log_ids = rest.pop()
             median = rest.pop()
             shares = [f"{round(100 * within / cohort)} %" if cohort else "–" for within in rest]
-            # exactly the reminders the card counts: the first at that level of each invoice
-            domain = [("id", "in", log_ids)]
             program = programs.browse(program_id)
             rows.append(
                 {
@@ -244,14 +232,50 @@ class RelanceDashboard(models.AbstractModel):
                     "paid": paid,
                     "shares": shares,
                     "median": self.env._("%s days", round(median)) if median is not None else "–",
-                    "action": self._history_action(
-                        self.env._("%(program)s – level %(level)s", program=program.display_name, level=level),
-                        domain,
-                        effectiveness=True,
-                    ),
+                    # its list is made when the row is clicked (effectiveness_action): the
+                    # payload stays small whatever the years of history
+                    "program_id": program_id,
                 }
             )
         return rows
+
+    @api.model
+    def _firsts(self, companies, program_id=None, level=None):
+        """The reminders the effectiveness table counts: of each invoice, the
+        first reminder at each level (of one program and level, if given)."""
+        where = SQL("")
+        if program_id is not None:
+            where = SQL(" AND program_id = %s AND level = %s", program_id, level)
+        return SQL(
+            """
+            SELECT DISTINCT ON (move_id, level) id, program_id, level, date, paid_date, days_to_pay
+              FROM relance_log
+             WHERE company_id IN %(companies)s AND program_id IS NOT NULL
+               AND kind IN %(kinds)s AND state NOT IN %(states)s%(where)s
+             ORDER BY move_id, level, date, id
+            """,
+            companies=tuple(companies.ids),
+            kinds=COUNTED_KINDS,
+            states=UNCOUNTED_STATES,
+            where=where,
+        )
+
+    @api.model
+    def effectiveness_action(self, program_id, level):
+        """The list a row of the effectiveness table opens: exactly the
+        reminders it counts, with when each was paid (called on click)."""
+        if not self.env.user.has_groups("account.group_account_invoice,account.group_account_readonly"):
+            raise AccessError(self.env._("The reminders dashboard is for invoicing users."))
+        self.env["relance.log"].check_access("read")
+        self.env["relance.log"].flush_model()
+        self.env.cr.execute(self._firsts(self.env.companies, int(program_id), int(level)))
+        log_ids = [row[0] for row in self.env.cr.fetchall()]
+        program = self.env["relance.program"].with_context(active_test=False).browse(int(program_id))
+        return self._history_action(
+            self.env._("%(program)s – level %(level)s", program=program.display_name, level=level),
+            [("id", "in", log_ids)],
+            effectiveness=True,
+        )
 
     # ------------------------------------------------------------------
     # Helpers

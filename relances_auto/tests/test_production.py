@@ -65,6 +65,8 @@ class TestProductionLife(RelancesCommon):
         stranger = new_test_user(self.env, login="relance_stranger", groups="base.group_user")
         with self.assertRaises(AccessError):
             self.env["relance.dashboard"].with_user(stranger).get_data()
+        with self.assertRaises(AccessError):
+            self.env["relance.dashboard"].with_user(stranger).effectiveness_action(self.program.id, 1)
         self.assertIn("plan", self.env["relance.dashboard"].with_user(self.billing_user).get_data())
 
     def test_today_is_the_company_s_date_for_everyone(self):

@@ -101,7 +101,8 @@ class TestRelancesApp(RelancesCommon):
         self.assertEqual(rows[1]["shares"], ["25 %", "25 %", "50 %"])
         self.assertEqual(rows[1]["median"], "13 days")
         self.assertEqual((rows[2]["reminded"], rows[2]["shares"], rows[2]["median"]), (1, ["–", "–", "–"], "–"))
-        logs = self.env["relance.log"].search(rows[1]["action"]["domain"])
+        action = self.env["relance.dashboard"].effectiveness_action(rows[1]["program_id"], 1)
+        logs = self.env["relance.log"].search(action["domain"])
         self.assertEqual(len(logs), 5, "the row opens the reminders it counts")
         self.assertEqual(self._dashboard("fr_FR")["effectiveness"][0]["median"], "13 jours")
 

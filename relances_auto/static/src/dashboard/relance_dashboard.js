@@ -32,6 +32,15 @@ export class RelanceDashboard extends Component {
         }
     }
 
+    /** A row of the effectiveness table: its list is made on click. */
+    async openEffectiveness(row) {
+        const action = await this.orm.call("relance.dashboard", "effectiveness_action", [
+            row.program_id,
+            row.level,
+        ]);
+        this.open(action);
+    }
+
     /** Width of a bar, in % of the largest figure of its chart. */
     barWidth(figure, figures) {
         const max = Math.max(...figures.map((f) => Math.abs(f.value)), 0);
