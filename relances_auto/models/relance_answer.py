@@ -77,6 +77,10 @@ class RelanceAnswer(models.Model):
     # What an answer does
     # ------------------------------------------------------------------
 
+    def _pause_reason(self):
+        """The invoice's pause reason this answer sets."""
+        return {"dispute": "dispute", "paid": "paid"}.get(self.kind, "promise")
+
     def _pause_until(self):
         """Until when the answer pauses the invoice's automatic reminders."""
         self.ensure_one()
@@ -126,7 +130,7 @@ class RelanceAnswer(models.Model):
         move.with_context(tracking_disable=True).write(
             {
                 "relance_paused_until": until,
-                "relance_pause_reason": {"dispute": "dispute", "paid": "paid"}.get(self.kind, "promise"),
+                "relance_pause_reason": self._pause_reason(),
                 "relance_pause_note": office._summary()[:200],
             }
         )
@@ -201,11 +205,9 @@ class RelanceAnswer(models.Model):
             move = answer.move_id.sudo()
             answer.state = "done"
             answer._close_activities(self.env._("Handled."))
-            if (
-                move.relance_paused_until
-                and move.relance_pause_note
-                == answer.with_context(lang=move.company_id.partner_id.lang or "en_US")._summary()[:200]
-            ):
+            # an open answer is the one in force (a later one replaces it): its
+            # pause ends, unless the accountant has set another one since
+            if move.relance_paused_until and move.relance_pause_reason == answer._pause_reason():
                 move.action_relance_resume()
                 resumed = True
             move.message_post(

@@ -556,31 +556,16 @@ class RelanceSender(models.AbstractModel):
         attachments, documents = env["relance.document"]._mail_attachments(mails, pdfs)
         alias_domains = mains.sudo()._mail_get_alias_domains(default_company=env.company)
         parents = self._thread_parents(mains)
-        subtype = env.ref("mail.mt_comment")
         values_list = []
         for index, mail in enumerate(mails):
             main = mail.main
             values_list.append(
                 {
-                    "model": "account.move",
-                    "res_id": main.id,
-                    "record_name": main.display_name,
+                    **self._message_values(mail, documents, mail.partners | mail.cc_partners),
                     "record_company_id": main.company_id.id,
                     "record_alias_domain_id": alias_domains[main.id].id,
                     "parent_id": parents.get(main.id, False),
-                    "body": self._with_documents(mail, documents),
-                    "subject": mail.subject,
-                    "author_id": mail.author.id,
-                    "email_from": mail.email_from,
-                    "reply_to": mail.reply_to,
                     "reply_to_force_new": False,
-                    "mail_server_id": mail.mail_server.id or False,
-                    "message_type": "comment",
-                    "subtype_id": subtype.id,
-                    "is_internal": False,
-                    "email_layout_xmlid": MAIL_LAYOUT,
-                    "email_add_signature": False,
-                    "partner_ids": (mail.partners | mail.cc_partners).ids,
                     "attachment_ids": [Command.link(attachment.id) for attachment in attachments[index]],
                 }
             )
@@ -606,6 +591,29 @@ class RelanceSender(models.AbstractModel):
             letters._make_letters()  # the daily job makes its letters per batch
         self._trigger_mail_queue()
         return logs
+
+    @api.model
+    def _message_values(self, mail, documents, partners):
+        """The values of a reminder's message, as ``message_post`` takes them:
+        the chatter's message of a sent reminder, and the test's unsaved one."""
+        main = mail.main
+        return {
+            "model": "account.move",
+            "res_id": main.id,
+            "record_name": main.display_name,
+            "body": self._with_documents(mail, documents),
+            "subject": mail.subject,
+            "author_id": mail.author.id,
+            "email_from": mail.email_from,
+            "reply_to": mail.reply_to,
+            "mail_server_id": mail.mail_server.id or False,
+            "message_type": "comment",
+            "subtype_id": self.env.ref("mail.mt_comment").id,
+            "is_internal": False,
+            "email_layout_xmlid": MAIL_LAYOUT,
+            "email_add_signature": False,
+            "partner_ids": partners.ids,
+        }
 
     @api.model
     def _notify_by_email(self, mails, messages, values_list, recipients):
@@ -891,22 +899,7 @@ class RelanceSender(models.AbstractModel):
         is a test sent to the user only."""
         main = mail.main.with_context(lang=mail.lang)
         customer = main.partner_id
-        values = {
-            "model": "account.move",
-            "res_id": main.id,
-            "record_name": main.display_name,
-            "body": self._with_documents(mail, documents),
-            "subject": mail.subject,
-            "author_id": mail.author.id,
-            "email_from": mail.email_from,
-            "reply_to": mail.reply_to,
-            "message_type": "comment",
-            "subtype_id": self.env.ref("mail.mt_comment").id,
-            "is_internal": False,
-            "email_layout_xmlid": MAIL_LAYOUT,
-            "email_add_signature": False,
-            "partner_ids": customer.ids,
-        }
+        values = self._message_values(mail, documents, customer)
         message = self.env["mail.message"].sudo().new(values)  # never saved: nothing in the chatter
         recipients = self.env["mail.followers"]._get_recipient_data(None, "comment", False, pids=customer.ids)[0]
         body = values["body"]
