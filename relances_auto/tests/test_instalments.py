@@ -43,11 +43,11 @@ class TestInstalments(RelancesCommon):
             }
         )
 
-    def _invoice(self, term, invoice_date="2026-03-11", amount=1000.0):
+    def _invoice(self, term, invoice_date="2026-03-11", amount=1000.0, partner=None):
         move = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
-                "partner_id": self.customer.id,
+                "partner_id": (partner or self.customer).id,
                 "invoice_date": invoice_date,
                 "invoice_payment_term_id": term.id,
                 "invoice_line_ids": [
@@ -104,6 +104,26 @@ class TestInstalments(RelancesCommon):
         self.assertIn(f"{move.name}: $ 300.00 of $ 1,000.00 late since 03/11/2026, instalment 1 of 2", text)
         self.assertEqual(log.mail_id.subject.count(move.name), 1, "#REF# and the subject unchanged")
         self.assertIn("(reminder).pdf", log.document, "stamped: an instalment is late")
+
+    def test_the_mail_s_table_gives_the_late_instalment_s_due_date(self):
+        """Beside its days late, the table's due date is the late instalment's,
+        not the last one's (Odoo's due date), for an English and a French
+        customer in one run."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["relances_auto"], ["fr_FR"], overwrite=True)
+        french = self.env["res.partner"].create({"name": "Dupont Frères", "email": "f@example.fr", "lang": "fr_FR"})
+        english, francais = self._invoice(self.two), self._invoice(self.two, partner=french)
+        self.assertEqual(str(english.invoice_date_due), "2026-05-10", "Odoo's due date: the last instalment's")
+        self._run()
+        for move, due, last in ((english, "03/11/2026", "05/10/2026"), (francais, "11/03/2026", "10/05/2026")):
+            root = lxml_html.fromstring(move.relance_log_ids.mail_id.body_html)
+            (row,) = [
+                [" ".join(cell.text_content().split()) for cell in tr.findall("td")]
+                for tr in root.iter("tr")
+                if tr.findall("td") and " ".join(tr.findall("td")[0].text_content().split()) == move.name
+            ]
+            self.assertEqual(row[2], due, (move.partner_id.lang, row))
+            self.assertNotIn(last, row)
 
     def test_each_instalment_goes_through_the_stages_on_its_own(self):
         move = self._invoice(self.two)
